@@ -80,7 +80,7 @@ class CostEvent(_Frozen):
     resource_type: str
     resource_ids: tuple[str, ...] = ()
     size: str | None = None
-    quantity: int = 1
+    quantity: int = Field(default=1, ge=0)
     pricing: PricingKey = Field(default_factory=PricingKey)
     volumes: tuple[Volume, ...] = ()
     # Service-specific facts the pricing step needs (memory MB, concurrency, LB type, …).
@@ -108,3 +108,4 @@ class Skipped(_Frozen):
     event_id: str | None
     event_name: str | None
     reason: str
+    malformed: bool = False

@@ -1,0 +1,42 @@
+"""Who made a call: the ARN as logged and the stable principal that baselines learn."""
+
+from __future__ import annotations
+
+from engine.models import Actor
+from engine.records import UserIdentity
+
+
+def _session_name(arn: str | None) -> str | None:
+    if not arn or ":assumed-role/" not in arn:
+        return None
+    return arn.rsplit("/", 1)[-1] or None
+
+
+def _issuer_arn(identity: UserIdentity) -> str | None:
+    context = identity.session_context
+    issuer = context.session_issuer if context else None
+    return issuer.arn if issuer else None
+
+
+def _principal(identity: UserIdentity, kind: str) -> str | None:
+    if kind in ("AssumedRole", "FederatedUser"):
+        return _issuer_arn(identity) or identity.arn or identity.principal_id
+    if kind == "AWSService":
+        return identity.invoked_by or identity.principal_id
+    if identity.arn:
+        return identity.arn
+    if kind == "AWSAccount" and identity.account_id:
+        return f"arn:aws:iam::{identity.account_id}:root"
+    return identity.invoked_by or identity.principal_id
+
+
+def actor_of(identity: UserIdentity) -> Actor:
+    """The actor of a record: for an assumed role the role ARN is the stable principal."""
+    kind = identity.type or "Unknown"
+    return Actor(
+        arn=identity.arn,
+        type=kind,
+        principal_arn=_principal(identity, kind),
+        invoked_by=identity.invoked_by,
+        session_name=_session_name(identity.arn),
+    )

@@ -1,0 +1,163 @@
+"""Baselines: what is normal for one account x service x resource type, and how events update it.
+
+An update is a `BaselineDelta` applied by `apply`. The same delta is what the storage layer turns
+into one atomic MongoDB update ($inc, $max, $min, $addToSet), so the in-memory and stored
+baselines cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal
+
+from engine.models import COST_INCREASING, CostEvent
+
+Sensitivity = Literal["low", "medium", "high"]
+BASELINE_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Count, sum, sum of squares and max of hourly costs."""
+
+    count: int = 0
+    total: float = 0.0
+    total_sq: float = 0.0
+    max: float = 0.0
+
+    @property
+    def mean(self) -> float:
+        """Mean hourly cost (0 when empty)."""
+        return self.total / self.count if self.count else 0.0
+
+    @property
+    def std(self) -> float:
+        """Population standard deviation of hourly cost."""
+        if self.count < 2:
+            return 0.0
+        mean = self.mean
+        return math.sqrt(max(self.total_sq / self.count - mean * mean, 0.0))
+
+    def add(self, cost: float) -> Stats:
+        """These stats with one more observation."""
+        return Stats(
+            self.count + 1, self.total + cost, self.total_sq + cost * cost, max(self.max, cost)
+        )
+
+
+def pair_key(principal: str | None, size: str | None) -> str:
+    """The (principal, size) pattern as one string, as the safety net and feedback use it."""
+    return f"{principal or '?'}|{size or '?'}"
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineKey:
+    """Which baseline an event belongs to."""
+
+    account_id: str
+    service: str
+    resource_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """Everything the scorer knows about one account x service x resource type."""
+
+    key: BaselineKey
+    stats: Stats = Stats()
+    size_stats: Mapping[str, Stats] = field(default_factory=dict)
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    sizes: frozenset[str] = frozenset()
+    actors: frozenset[str] = frozenset()
+    pairs: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
+    expected_sizes: frozenset[str] = frozenset()
+    expected_actors: frozenset[str] = frozenset()
+    sensitivity: Sensitivity = "medium"
+    version: int = BASELINE_VERSION
+
+    def age_days(self, now: datetime) -> float:
+        """Days since the first event (0 for an empty baseline)."""
+        if self.first_seen is None:
+            return 0.0
+        return max((now - self.first_seen).total_seconds() / 86400.0, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineDelta:
+    """One event's contribution to its baseline."""
+
+    key: BaselineKey
+    event_id: str
+    event_time: datetime
+    cost: float | None
+    size: str | None
+    principal: str | None
+    region: str
+
+
+def key_of(event: CostEvent) -> BaselineKey:
+    """The baseline an event is scored against."""
+    return BaselineKey(event.account_id, event.service, event.resource_type)
+
+
+def delta_for(event: CostEvent) -> BaselineDelta | None:
+    """What the event adds to its baseline; None for events that start no spending."""
+    if event.action not in COST_INCREASING or event.details.get("spotFulfilment"):
+        return None
+    return BaselineDelta(
+        key=key_of(event),
+        event_id=event.event_id,
+        event_time=event.event_time,
+        cost=event.estimated_hourly_cost,
+        size=event.size,
+        principal=event.actor.principal_arn,
+        region=event.region,
+    )
+
+
+def _with(values: frozenset[str], value: str | None) -> frozenset[str]:
+    if value is None or value in values:
+        return values
+    return values | {value}
+
+
+def apply(baseline: Baseline | None, delta: BaselineDelta) -> Baseline:
+    """The baseline after one event (a new object; the input is not changed)."""
+    base = baseline or Baseline(key=delta.key)
+    stats, size_stats = base.stats, base.size_stats
+    if delta.cost is not None:
+        stats = stats.add(delta.cost)
+        if delta.size is not None:
+            previous = size_stats.get(delta.size, Stats())
+            size_stats = {**size_stats, delta.size: previous.add(delta.cost)}
+    first, last = base.first_seen, base.last_seen
+    return replace(
+        base,
+        stats=stats,
+        size_stats=size_stats,
+        first_seen=delta.event_time if first is None or delta.event_time < first else first,
+        last_seen=delta.event_time if last is None or delta.event_time > last else last,
+        sizes=_with(base.sizes, delta.size),
+        actors=_with(base.actors, delta.principal),
+        pairs=_with(base.pairs, pair_key(delta.principal, delta.size)),
+        regions=_with(base.regions, delta.region),
+    )
+
+
+def mark_expected(baseline: Baseline, size: str | None, principal: str | None) -> Baseline:
+    """Feedback: this size and this actor are expected here; matching events stop alerting."""
+    return replace(
+        baseline,
+        expected_sizes=_with(baseline.expected_sizes, size),
+        expected_actors=_with(baseline.expected_actors, principal),
+    )
+
+
+def with_sensitivity(baseline: Baseline, sensitivity: Sensitivity) -> Baseline:
+    """The same baseline scored at another sensitivity."""
+    return replace(baseline, sensitivity=sensitivity)

@@ -1,0 +1,90 @@
+"""What the engine may ask about resources an event names but does not describe.
+
+StartInstances names instance ids, PutProvisionedConcurrencyConfig a function, an Auto Scaling
+update a group: their type or memory size comes from an earlier event. The backtest keeps an
+in-memory `Inventory`; the service will answer from its stored live-resource inventory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from engine.models import COST_INCREASING, CostEvent
+
+
+@dataclass(frozen=True, slots=True)
+class KnownResource:
+    """What an earlier event told us about one resource."""
+
+    size: str | None
+    os: str | None = None
+    engine: str | None = None
+    multi_az: bool = False
+    memory_mb: int | None = None
+    architecture: str | None = None
+    unit_hourly_cost: float | None = None
+
+
+class ResourceContext(Protocol):
+    """Looks up a resource seen before; None when it is not known."""
+
+    def lookup(
+        self, account_id: str, region: str, resource_type: str, resource_id: str
+    ) -> KnownResource | None:
+        """The resource, or None."""
+        ...
+
+
+_ENDED = frozenset({"terminate", "delete"})
+Key = tuple[str, str, str, str]
+
+
+def _as_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _as_str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _known(event: CostEvent, previous: KnownResource | None) -> KnownResource:
+    memory = _as_int(event.details.get("memoryMb"))
+    arch = _as_str(event.details.get("architecture"))
+    if previous is not None:
+        memory = memory or previous.memory_mb
+        arch = arch or previous.architecture
+    return KnownResource(
+        size=event.size or (previous.size if previous else None),
+        os=event.pricing.os,
+        engine=event.pricing.engine or (previous.engine if previous else None),
+        multi_az=event.pricing.multi_az,
+        memory_mb=memory,
+        architecture=arch,
+        unit_hourly_cost=event.unit_hourly_cost,
+    )
+
+
+class Inventory:
+    """An in-memory ResourceContext that learns from the events it is shown."""
+
+    def __init__(self) -> None:
+        self._resources: dict[Key, KnownResource] = {}
+
+    def __len__(self) -> int:
+        return len(self._resources)
+
+    def lookup(
+        self, account_id: str, region: str, resource_type: str, resource_id: str
+    ) -> KnownResource | None:
+        """The resource, or None."""
+        return self._resources.get((account_id, region, resource_type, resource_id))
+
+    def remember(self, event: CostEvent) -> None:
+        """Learn what a launch or change created; forget what a terminate or delete ended."""
+        for resource_id in event.resource_ids:
+            key = (event.account_id, event.region, event.resource_type, resource_id)
+            if event.action in _ENDED:
+                self._resources.pop(key, None)
+            elif event.action in COST_INCREASING and (event.size or event.details):
+                self._resources[key] = _known(event, self._resources.get(key))

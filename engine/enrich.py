@@ -1,0 +1,71 @@
+"""Fill in what an event names but does not describe, from a ResourceContext."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from engine.context import KnownResource, ResourceContext
+from engine.parsers import Draft
+
+
+def _instances(draft: Draft, found: list[KnownResource]) -> Draft:
+    sizes = {k.size for k in found if k.size}
+    if not sizes:
+        return draft
+    windows = any(k.os == "windows" for k in found)
+    note = None
+    if len(found) < len(draft.resource_ids):
+        note = f"type known for {len(found)} of {len(draft.resource_ids)} instances"
+    if len(sizes) > 1:
+        note = f"mixed types {', '.join(sorted(sizes))}: priced at the first"
+    return replace(
+        draft,
+        size=sorted(sizes)[0],
+        os="windows" if windows else draft.os,
+        quantity=len(draft.resource_ids),
+        note=note or draft.note,
+    )
+
+
+def _lookup_all(
+    draft: Draft, account: str, region: str, context: ResourceContext, resource_type: str
+) -> list[KnownResource]:
+    found = (context.lookup(account, region, resource_type, rid) for rid in draft.resource_ids)
+    return [k for k in found if k is not None]
+
+
+def _function(draft: Draft, account: str, region: str, context: ResourceContext) -> Draft:
+    name = draft.details.get("functionName")
+    if not isinstance(name, str):
+        return draft
+    known = context.lookup(account, region, "lambda:function", name)
+    if known is None:
+        return draft
+    details = {**draft.details, "memoryMb": known.memory_mb, "architecture": known.architecture}
+    return replace(draft, details=details)
+
+
+def _group(draft: Draft, account: str, region: str, context: ResourceContext) -> Draft:
+    if draft.size or not draft.resource_ids:
+        return draft
+    known = context.lookup(account, region, "autoscaling:group", draft.resource_ids[0])
+    return replace(draft, size=known.size) if known and known.size else draft
+
+
+def resolve(draft: Draft, account: str, region: str, context: ResourceContext | None) -> Draft:
+    """The draft with sizes and memory filled from earlier events, where the context knows."""
+    if context is None:
+        return draft
+    if draft.resource_type == "ec2:instance" and draft.size is None:
+        return _instances(draft, _lookup_all(draft, account, region, context, "ec2:instance"))
+    if draft.resource_type == "rds:db-instance" and draft.size is None:
+        found = _lookup_all(draft, account, region, context, "rds:db-instance")
+        if found and found[0].size:
+            engine = draft.engine or found[0].engine
+            return replace(draft, size=found[0].size, engine=engine)
+        return draft
+    if draft.resource_type == "lambda:provisioned-concurrency":
+        return _function(draft, account, region, context)
+    if draft.resource_type == "autoscaling:group":
+        return _group(draft, account, region, context)
+    return draft

@@ -1,0 +1,116 @@
+"""CloudTrail record -> CostEvent (or Skipped with a reason). Pure: the catalogue is passed in.
+
+The (eventSource, eventName) check runs on the raw dict before any validation, so the bulk of a
+real trail (Describe*, Get*, AssumeRole, …) costs one dict lookup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from pricing import Catalogue
+
+from engine.actor import actor_of
+from engine.context import ResourceContext
+from engine.costing import price
+from engine.enrich import resolve
+from engine.errors import NormalizeError
+from engine.models import CostEvent, PricingKey, Skipped
+from engine.parsers import PARSERS, Draft, NotCost
+from engine.records import CloudTrailRecord, looks_like_record, parse_record
+
+# Shapes a parser may meet in a record that is valid JSON but not what the API documents.
+_SHAPE_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError)
+
+
+def _skipped(raw: Any, reason: str, malformed: bool = False) -> Skipped:
+    event_id = raw.get("eventID") if isinstance(raw, Mapping) else None
+    event_name = raw.get("eventName") if isinstance(raw, Mapping) else None
+    return Skipped(
+        event_id=event_id if isinstance(event_id, str) else None,
+        event_name=event_name if isinstance(event_name, str) else None,
+        reason=reason,
+        malformed=malformed,
+    )
+
+
+def derived_event_id(raw: Mapping[str, Any]) -> str:
+    """A stable id for a record published without eventID (same record, same id)."""
+    digest = hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS, default=str))
+    return "derived-" + digest.hexdigest()[:32]
+
+
+def _draft(parser: Any, rec: CloudTrailRecord) -> Draft | NotCost:
+    try:
+        result: Draft | NotCost = parser(rec)
+    except NormalizeError:
+        raise
+    except _SHAPE_ERRORS as exc:
+        raise NormalizeError(f"unexpected {rec.event_name} shape: {exc}") from exc
+    return result
+
+
+def _note(draft: Draft, notes: tuple[str, ...]) -> str | None:
+    parts = dict.fromkeys(n for n in (draft.note, *notes) if n)
+    return "; ".join(parts) or None
+
+
+def _event(raw: Mapping[str, Any], rec: CloudTrailRecord, draft: Draft, cat: Catalogue) -> CostEvent:
+    account = rec.account_id
+    if not account:
+        raise NormalizeError("no recipientAccountId or userIdentity.accountId")
+    priced = price(draft, rec.aws_region, cat)
+    return CostEvent(
+        event_id=rec.event_id or derived_event_id(raw),
+        event_name=rec.event_name,
+        event_source=rec.event_source,
+        event_time=rec.event_time,
+        account_id=account,
+        region=rec.aws_region,
+        actor=actor_of(rec.user_identity),
+        action=draft.action,
+        service=draft.service,
+        resource_type=draft.resource_type,
+        resource_ids=draft.resource_ids,
+        size=draft.size,
+        quantity=draft.quantity,
+        pricing=PricingKey(
+            model=draft.model, os=draft.os, engine=draft.engine, multi_az=draft.multi_az
+        ),
+        volumes=draft.volumes,
+        details=draft.details,
+        unit_hourly_cost=priced.unit,
+        estimated_hourly_cost=priced.total,
+        cost_note=_note(draft, priced.notes),
+    )
+
+
+def normalize_record(
+    raw: Any, catalogue: Catalogue, context: ResourceContext | None = None
+) -> CostEvent | Skipped:
+    """One CloudTrail record to a priced CostEvent, or Skipped saying why; never raises."""
+    if not looks_like_record(raw):
+        return _skipped(raw, "not a CloudTrail record: no eventName/eventSource", malformed=True)
+    parser = PARSERS.get((raw["eventSource"], raw["eventName"]))
+    if parser is None:
+        return _skipped(raw, f"not a cost event: {raw['eventSource']} {raw['eventName']}")
+    try:
+        rec = parse_record(raw)
+        if rec.error_code:
+            return _skipped(raw, f"failed call ({rec.error_code}): nothing was started")
+        draft = _draft(parser, rec)
+        if isinstance(draft, NotCost):
+            return _skipped(raw, draft.reason)
+        account = rec.account_id or ""
+        draft = resolve(draft, account, rec.aws_region, context)
+        return _event(raw, rec, draft, catalogue)
+    except NormalizeError as exc:
+        return _skipped(raw, exc.reason, malformed=True)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        return _skipped(raw, f"unusable value for {where}: {problem['msg']}", malformed=True)

@@ -1,0 +1,177 @@
+"""The CloudTrail boundary: pydantic models for a record and helpers to read its free-form parts.
+
+`requestParameters`, `responseElements` and `serviceEventDetails` differ per API, so they stay
+dicts; the typed getters below read them and raise `NormalizeError` on a wrong type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine.errors import NormalizeError
+
+JsonDict = dict[str, Any]
+
+_RECORD_KEYS = ("eventName", "eventSource")
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+class SessionIssuer(_Lenient):
+    """The role or user that issued an assumed-role or federated session."""
+
+    type: str | None = None
+    arn: str | None = None
+    user_name: str | None = Field(default=None, alias="userName")
+
+
+class SessionContext(_Lenient):
+    """`userIdentity.sessionContext`."""
+
+    session_issuer: SessionIssuer | None = Field(default=None, alias="sessionIssuer")
+
+
+class UserIdentity(_Lenient):
+    """`userIdentity`: who made the call."""
+
+    type: str | None = None
+    arn: str | None = None
+    principal_id: str | None = Field(default=None, alias="principalId")
+    account_id: str | None = Field(default=None, alias="accountId")
+    user_name: str | None = Field(default=None, alias="userName")
+    invoked_by: str | None = Field(default=None, alias="invokedBy")
+    session_context: SessionContext | None = Field(default=None, alias="sessionContext")
+
+
+class CloudTrailRecord(_Lenient):
+    """One CloudTrail record; unknown fields are ignored."""
+
+    event_id: str | None = Field(default=None, alias="eventID")
+    event_name: str = Field(alias="eventName")
+    event_source: str = Field(alias="eventSource")
+    event_time: datetime = Field(alias="eventTime")
+    event_type: str | None = Field(default=None, alias="eventType")
+    aws_region: str = Field(alias="awsRegion")
+    recipient_account_id: str | None = Field(default=None, alias="recipientAccountId")
+    user_identity: UserIdentity = Field(default_factory=UserIdentity, alias="userIdentity")
+    request: JsonDict | None = Field(default=None, alias="requestParameters")
+    response: JsonDict | None = Field(default=None, alias="responseElements")
+    service_event_details: JsonDict | None = Field(default=None, alias="serviceEventDetails")
+    error_code: str | None = Field(default=None, alias="errorCode")
+    error_message: str | None = Field(default=None, alias="errorMessage")
+    api_version: str | None = Field(default=None, alias="apiVersion")
+
+    @property
+    def account_id(self) -> str | None:
+        """The account the event happened in."""
+        return self.recipient_account_id or self.user_identity.account_id
+
+
+def parse_record(raw: Mapping[str, Any]) -> CloudTrailRecord:
+    """Validate one raw record, translating pydantic's error into a one-line reason."""
+    try:
+        return CloudTrailRecord.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "record"
+        raise NormalizeError(f"malformed CloudTrail record: {where}: {first['msg']}") from exc
+
+
+def iter_records(obj: Any) -> Iterator[Any]:
+    """Yield the CloudTrail records inside a bare record, an EventBridge envelope or a log file.
+
+    Anything else is yielded as-is, so the caller reports it as malformed (nothing is lost).
+    """
+    if isinstance(obj, list):
+        for item in obj:
+            yield from iter_records(item)
+        return
+    if isinstance(obj, Mapping):
+        records = obj.get("Records")
+        if isinstance(records, list):
+            yield from records
+            return
+        detail = obj.get("detail")
+        if isinstance(detail, Mapping) and "detail-type" in obj:
+            yield detail
+            return
+    yield obj
+
+
+def looks_like_record(obj: Any) -> bool:
+    """Cheap check used before full validation: does it carry an event name and source?"""
+    return isinstance(obj, Mapping) and all(isinstance(obj.get(k), str) for k in _RECORD_KEYS)
+
+
+def dig(data: Any, *path: str | int) -> Any:
+    """Follow keys and list indexes; None as soon as one is missing."""
+    cur = data
+    for key in path:
+        if isinstance(key, int):
+            if not isinstance(cur, list) or len(cur) <= key:
+                return None
+            cur = cur[key]
+        elif isinstance(cur, Mapping):
+            cur = cur.get(key)
+        else:
+            return None
+    return cur
+
+
+def get_str(data: Any, *path: str | int) -> str | None:
+    """A string at `path`, or None; a non-string there is a malformed record."""
+    value = dig(data, *path)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise NormalizeError(f"expected text at {'.'.join(map(str, path))}, got {type(value).__name__}")
+
+
+def get_int(data: Any, *path: str | int) -> int | None:
+    """A whole number at `path` (CloudTrail sometimes logs numbers as strings), or None."""
+    value = dig(data, *path)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise NormalizeError(f"expected a number at {'.'.join(map(str, path))}, got a boolean")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise NormalizeError(f"expected a number at {'.'.join(map(str, path))}, got {value!r:.40}")
+
+
+def get_bool(data: Any, *path: str | int) -> bool | None:
+    """A boolean at `path` (or "true"/"false"), or None."""
+    value = dig(data, *path)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise NormalizeError(f"expected true/false at {'.'.join(map(str, path))}, got {value!r:.40}")
+
+
+def get_list(data: Any, *path: str | int) -> list[Any]:
+    """A list at `path`; a single object there counts as a list of one; missing is empty."""
+    value = dig(data, *path)
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    if isinstance(value, Mapping):
+        return [value]
+    raise NormalizeError(f"expected a list at {'.'.join(map(str, path))}")
+
+
+def items(data: Any, *path: str | int) -> list[Any]:
+    """CloudTrail's EC2 `{"items": [...]}` wrapper at `path`, unwrapped."""
+    return get_list(data, *path, "items")

@@ -1,0 +1,68 @@
+"""Every number the scorer uses, in one place. Changing one needs a decision log
+(docs/decisions/) that states the measured effect on the scenario benchmark."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+from engine.baselines import Sensitivity
+
+Level = Literal["info", "warning", "critical"]
+
+
+def _z_by_sensitivity() -> MappingProxyType[Sensitivity, float]:
+    return MappingProxyType({"low": 3.5, "medium": 2.5, "high": 2.0})
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Scoring parameters (see docs/decisions/0001-scoring-thresholds.json)."""
+
+    # Seed Story 2.2: absolute $/h bands while a baseline is cold.
+    info_usd: float = 0.50
+    warning_usd: float = 5.0
+    critical_usd: float = 25.0
+    # Seed Story 2.2: a baseline is cold while younger than this or with fewer events.
+    maturity_days: float = 14.0
+    maturity_events: int = 20
+    # Always-on safety net: above this, critical unless the principal launched the size before.
+    safety_net_usd: float = 25.0
+    # Statistical scoring (Story 2.3).
+    z: MappingProxyType[Sensitivity, float] = field(default_factory=_z_by_sensitivity)
+    weight_z: float = 0.50
+    weight_size: float = 0.30
+    weight_actor: float = 0.15
+    weight_region: float = 0.05
+    alert_score: float = 0.30
+    escalate_score: float = 0.70
+    # A size's own history is the reference once it has this many priced events.
+    size_history_min: int = 5
+    # Standard deviation floor: a fraction of the mean, and an absolute $/h.
+    std_floor_ratio: float = 0.25
+    std_floor_usd: float = 0.01
+    # An expected (marked) pattern alerts only this many times further out in z.
+    expected_z_factor: float = 2.0
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+def band(cost: float, t: Thresholds) -> Level | None:
+    """The absolute severity band of an hourly cost."""
+    if cost > t.critical_usd:
+        return "critical"
+    if cost > t.warning_usd:
+        return "warning"
+    if cost > t.info_usd:
+        return "info"
+    return None
+
+
+_UP: dict[Level, Level] = {"info": "warning", "warning": "critical", "critical": "critical"}
+
+
+def escalate(level: Level) -> Level:
+    """One severity level up."""
+    return _UP[level]
