@@ -32,7 +32,7 @@ def _principal(identity: UserIdentity, kind: str) -> str | None:
 
 def actor_of(identity: UserIdentity) -> Actor:
     """The actor of a record: for an assumed role the role ARN is the stable principal."""
-    kind = identity.type or "Unknown"
+    kind = identity.type or ("AWSService" if identity.invoked_by else "Unknown")
     return Actor(
         arn=identity.arn,
         type=kind,

@@ -186,7 +186,7 @@ _PRICERS: dict[str, _Pricer] = {
     "sagemaker:endpoint": lambda d, r, c: _sized(lambda s: c.sagemaker(s, r))(d, r, c),
     "emr:cluster": _emr,
     "opensearch:domain": _opensearch,
-    "elb:load-balancer": lambda d, r, c: _flat(c.load_balancer(d.size or "application", r)),
+    "elb:load-balancer": lambda d, r, c: _flat(c.load_balancer(str(d.details["kind"]), r)),
 }
 
 

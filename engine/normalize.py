@@ -97,7 +97,9 @@ def normalize_record(
         return _skipped(raw, "not a CloudTrail record: no eventName/eventSource", malformed=True)
     parser = PARSERS.get((raw["eventSource"], raw["eventName"]))
     if parser is None:
-        return _skipped(raw, f"not a cost event: {raw['eventSource']} {raw['eventName']}")
+        failed = raw.get("errorCode")
+        suffix = f" (and the call failed: {failed})" if isinstance(failed, str) else ""
+        return _skipped(raw, f"not a cost event: {raw['eventSource']} {raw['eventName']}{suffix}")
     try:
         rec = parse_record(raw)
         if rec.error_code:

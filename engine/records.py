@@ -7,10 +7,11 @@ dicts; the typed getters below read them and raise `NormalizeError` on a wrong t
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from engine.errors import NormalizeError
 
@@ -60,17 +61,43 @@ class CloudTrailRecord(_Lenient):
     aws_region: str = Field(alias="awsRegion")
     recipient_account_id: str | None = Field(default=None, alias="recipientAccountId")
     user_identity: UserIdentity = Field(default_factory=UserIdentity, alias="userIdentity")
-    request: JsonDict | None = Field(default=None, alias="requestParameters")
-    response: JsonDict | None = Field(default=None, alias="responseElements")
+    request: JsonDict | None = Field(
+        default=None, validation_alias=AliasChoices("requestParameters", "RequestParameters")
+    )
+    response: JsonDict | None = Field(
+        default=None, validation_alias=AliasChoices("responseElements", "ResponseElements")
+    )
     service_event_details: JsonDict | None = Field(default=None, alias="serviceEventDetails")
     error_code: str | None = Field(default=None, alias="errorCode")
     error_message: str | None = Field(default=None, alias="errorMessage")
     api_version: str | None = Field(default=None, alias="apiVersion")
 
+    @field_validator("event_time", mode="before")
+    @classmethod
+    def _lenient_time(cls, value: Any) -> Any:
+        """Accept the variants exporters write; CloudTrail times are UTC."""
+        return _normalise_time(value) if isinstance(value, str) else value
+
+    @field_validator("event_time")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
     @property
     def account_id(self) -> str | None:
         """The account the event happened in."""
         return self.recipient_account_id or self.user_identity.account_id
+
+
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def _normalise_time(value: str) -> str:
+    """'2024-12-16 18:41:07.000000000' -> '2024-12-16T18:41:07.000000' (at most microseconds)."""
+    text = value.strip()
+    if len(text) > 10 and text[10] == " ":
+        text = f"{text[:10]}T{text[11:]}"
+    return _FRACTION.sub(r"\1", text)
 
 
 def parse_record(raw: Mapping[str, Any]) -> CloudTrailRecord:

@@ -79,8 +79,10 @@ def signals_for(event: CostEvent, baseline: Baseline | None, t: Thresholds) -> S
     actor_known = principal in baseline.actors or principal in baseline.expected_actors
     z = mean = None
     if event.estimated_hourly_cost is not None and baseline.stats.count:
-        ref, _ = _reference(baseline, event.size, t)
-        z, mean = _z(event.estimated_hourly_cost, ref, t), ref.mean
+        ref, own = _reference(baseline, event.size, t)
+        # An expected pattern is only compared with its own size's history.
+        if own or not expected:
+            z, mean = _z(event.estimated_hourly_cost, ref, t), ref.mean
     return Signals(
         z=z,
         reference_mean=mean,

@@ -10,7 +10,11 @@ from engine.records import CloudTrailRecord, dig, get_bool, get_int, get_list, g
 
 def eks_cluster(rec: CloudTrailRecord) -> Draft:
     """EKS CreateCluster: the control plane's cluster-hour."""
-    name = get_str(rec.request, "name") or get_str(rec.response, "cluster", "name")
+    name = (
+        get_str(rec.request, "name")
+        or get_str(rec.request, "clusterName")
+        or get_str(rec.response, "cluster", "name")
+    )
     return Draft(action="launch", service="eks", resource_type="eks:cluster", resource_ids=ids(name))
 
 
@@ -133,10 +137,9 @@ def emr_cluster(rec: CloudTrailRecord) -> Draft:
         action="launch",
         service="emr",
         resource_type="emr:cluster",
-        resource_ids=ids(get_str(rec.response, "jobFlowId"), get_str(rec.request, "name")),
+        resource_ids=ids(get_str(rec.response, "jobFlowId") or get_str(rec.request, "name")),
         size=main_size,
         quantity=sum(count for _, count in groups) or 1,
-        os="linux",
         details={f"group{i}": f"{count}x{size}" for i, (size, count) in enumerate(groups)},
         note="EC2 rate only; the EMR per-instance charge is not in the price data",
     )
@@ -175,9 +178,7 @@ def load_balancer(rec: CloudTrailRecord) -> Draft:
         service="elb",
         resource_type="elb:load-balancer",
         resource_ids=ids(arn, get_str(rec.request, "loadBalancerName"), get_str(rec.request, "name")),
-        size=kind,
         details={"kind": kind},
-        note="hourly charge only; capacity units (LCU) are billed by use",
     )
 
 

@@ -33,6 +33,7 @@ _ENDINGS: dict[tuple[str, str], _Ending] = {
     ("lambda.amazonaws.com", "DeleteFunction20150331"): _Ending(
         "lambda", "lambda:function", "functionName"
     ),
+    ("lambda.amazonaws.com", "DeleteFunction"): _Ending("lambda", "lambda:function", "functionName"),
     ("autoscaling.amazonaws.com", "DeleteAutoScalingGroup"): _Ending(
         "autoscaling", "autoscaling:group", "autoScalingGroupName"
     ),
@@ -63,6 +64,17 @@ _ENDINGS: dict[tuple[str, str], _Ending] = {
 }
 
 
+_SIZE_KEYS = ("dBInstanceClass", "instanceType", "nodeType", "cacheNodeType")
+
+
+def _first(response: object, keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = get_str(response, key)
+        if value:
+            return value
+    return None
+
+
 def _parser(ending: _Ending) -> Parser:
     def parse(rec: CloudTrailRecord) -> Draft:
         found = ids(get_str(rec.request, ending.id_key))
@@ -73,6 +85,8 @@ def _parser(ending: _Ending) -> Parser:
             service=ending.service,
             resource_type=ending.resource_type,
             resource_ids=found,
+            size=_first(rec.response, _SIZE_KEYS),
+            engine=get_str(rec.response, "engine"),
         )
 
     return parse

@@ -78,7 +78,6 @@ def _group(rec: CloudTrailRecord, action: Action) -> Draft:
         resource_ids=ids(get_str(rec.request, "autoScalingGroupName")),
         size=_group_type(rec),
         quantity=quantity if quantity is not None else 0,
-        os="linux",
         details={
             "launchTemplate": template,
             "launchConfiguration": get_str(rec.request, "launchConfigurationName"),
@@ -106,6 +105,8 @@ PARSERS: dict[tuple[str, str], Parser] = {
     ("lambda.amazonaws.com", "UpdateFunctionConfiguration20150331v2"): (
         update_function_configuration
     ),
+    ("lambda.amazonaws.com", "CreateFunction"): create_function,
+    ("lambda.amazonaws.com", "UpdateFunctionConfiguration"): update_function_configuration,
     ("lambda.amazonaws.com", "PutProvisionedConcurrencyConfig"): put_provisioned_concurrency,
     ("autoscaling.amazonaws.com", "CreateAutoScalingGroup"): create_auto_scaling_group,
     ("autoscaling.amazonaws.com", "UpdateAutoScalingGroup"): update_auto_scaling_group,

@@ -1,0 +1,18 @@
+"""Every benchmark, in the order the README reports them (`make bench`)."""
+
+from __future__ import annotations
+
+from bench import scenario_bench, speed
+
+
+def main() -> int:
+    """Run the speed and scenario benchmarks."""
+    print("== speed ==")
+    speed.main([])
+    print("== scenarios ==")
+    scenario_bench.main([])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
