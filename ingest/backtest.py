@@ -37,7 +37,7 @@ class BacktestResult:
 
     events: list[CostEvent]
     skipped: list[Skipped]
-    verdicts: list[Verdict]
+    verdicts: dict[str, Verdict]
     collected: Collected
     seconds: float
 
@@ -115,7 +115,7 @@ def run_backtest(
     replay = Replay(catalogue) if thresholds is None else Replay(catalogue, thresholds)
     events: list[CostEvent] = []
     skipped: list[Skipped] = []
-    verdicts: list[Verdict] = []
+    verdicts: dict[str, Verdict] = {}
     total = len(collected.records)
     for number, raw in enumerate(collected.records, start=1):
         result, verdict = replay.process(raw)
@@ -124,7 +124,7 @@ def run_backtest(
         else:
             events.append(result)
         if verdict is not None:
-            verdicts.append(verdict)
+            verdicts[result.event_id] = verdict
         if progress and (number % 2000 == 0 or number == total):
             progress("scoring", number, total)
     return BacktestResult(events, skipped, verdicts, collected, time.perf_counter() - started)
