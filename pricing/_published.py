@@ -1,0 +1,28 @@
+"""Prices no source file has, entered by hand from AWS's published pricing pages.
+
+NAT gateway: none of the committed public datasets carries NAT gateway prices (SOURCES.md, "Known
+gaps"). These are the per-hour rates of the AWS VPC pricing page
+(https://aws.amazon.com/vpc/pricing/, section "NAT Gateway pricing"), entered on 2026-11-26 for
+the regions whose rate we are sure of; the page's own worked example (US East (Ohio), $0.045 per
+hour) was also seen in a copy of the page taken on 2026-09-20. Regions not listed here get an
+unknown price with a reason, never a guess. The per-GB data-processing charge is not included.
+"""
+
+from __future__ import annotations
+
+NAT_GATEWAY_SOURCE = (
+    "AWS VPC pricing page, 'NAT Gateway pricing' (https://aws.amazon.com/vpc/pricing/), "
+    "hand-entered 2026-11-26"
+)
+
+NAT_GATEWAY_HOURLY: dict[str, float] = {
+    "us-east-1": 0.045,
+    "us-east-2": 0.045,
+    "us-west-1": 0.048,
+    "us-west-2": 0.045,
+    "eu-west-1": 0.048,
+    "eu-central-1": 0.052,
+    "ap-northeast-1": 0.062,
+    "ap-southeast-1": 0.059,
+    "ap-southeast-2": 0.059,
+}
