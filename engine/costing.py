@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pricing import Catalogue, Quote
-
 from engine.models import COST_INCREASING
 from engine.parsers import Draft
+from pricing import Catalogue, Quote
 
 HOURS_PER_MONTH = 730.0
 LAMBDA_MIN_MEMORY_MB = 128
@@ -93,7 +92,9 @@ def _sized(lookup: Callable[[str], Quote]) -> Callable[[Draft, str, Catalogue], 
 
 
 def _flat(quote: Quote, quantity: int = 1) -> Priced:
-    return _unknown(quote) if quote.usd is None else _times(quote.usd, quantity, _quote_notes(quote))
+    return (
+        _unknown(quote) if quote.usd is None else _times(quote.usd, quantity, _quote_notes(quote))
+    )
 
 
 def _volume(draft: Draft, region: str, cat: Catalogue) -> Priced:

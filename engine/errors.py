@@ -1,8 +1,8 @@
 """Errors the engine raises. It raises nothing else.
 
-    EngineError
-     ├── NormalizeError   a record that cannot be read as a CloudTrail event (reason kept)
-     └── ScoringError     a scorer input that breaks an invariant (a bug, not bad input)
+EngineError
+ ├── NormalizeError   a record that cannot be read as a CloudTrail event (reason kept)
+ └── ScoringError     a scorer input that breaks an invariant (a bug, not bad input)
 """
 
 from __future__ import annotations

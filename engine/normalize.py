@@ -12,7 +12,6 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from pricing import Catalogue
 
 from engine.actor import actor_of
 from engine.context import ResourceContext
@@ -22,6 +21,7 @@ from engine.errors import NormalizeError
 from engine.models import CostEvent, PricingKey, Skipped
 from engine.parsers import PARSERS, Draft, NotCost
 from engine.records import CloudTrailRecord, looks_like_record, parse_record
+from pricing import Catalogue
 
 # Shapes a parser may meet in a record that is valid JSON but not what the API documents.
 _SHAPE_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError)
@@ -59,7 +59,9 @@ def _note(draft: Draft, notes: tuple[str, ...]) -> str | None:
     return "; ".join(parts) or None
 
 
-def _event(raw: Mapping[str, Any], rec: CloudTrailRecord, draft: Draft, cat: Catalogue) -> CostEvent:
+def _event(
+    raw: Mapping[str, Any], rec: CloudTrailRecord, draft: Draft, cat: Catalogue
+) -> CostEvent:
     account = rec.account_id
     if not account:
         raise NormalizeError("no recipientAccountId or userIdentity.accountId")

@@ -6,8 +6,8 @@ dicts; the typed getters below read them and raise `NormalizeError` on a wrong t
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 import re
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 

@@ -9,14 +9,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pricing import Catalogue
-
 from engine.baselines import Baseline, BaselineKey, apply, delta_for, key_of, mark_expected
 from engine.context import Inventory
 from engine.models import CostEvent, Skipped
 from engine.normalize import normalize_record
 from engine.scoring import Verdict, score_event
 from engine.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from pricing import Catalogue
 
 
 @dataclass

@@ -118,13 +118,13 @@ def run_backtest(
     verdicts: dict[str, Verdict] = {}
     total = len(collected.records)
     for number, raw in enumerate(collected.records, start=1):
+        if progress and (number % 2000 == 0 or number == total):
+            progress("scoring", number, total)
         result, verdict = replay.process(raw)
         if isinstance(result, Skipped):
             skipped.append(result)
-        else:
-            events.append(result)
+            continue
+        events.append(result)
         if verdict is not None:
             verdicts[result.event_id] = verdict
-        if progress and (number % 2000 == 0 or number == total):
-            progress("scoring", number, total)
     return BacktestResult(events, skipped, verdicts, collected, time.perf_counter() - started)

@@ -15,7 +15,9 @@ def eks_cluster(rec: CloudTrailRecord) -> Draft:
         or get_str(rec.request, "clusterName")
         or get_str(rec.response, "cluster", "name")
     )
-    return Draft(action="launch", service="eks", resource_type="eks:cluster", resource_ids=ids(name))
+    return Draft(
+        action="launch", service="eks", resource_type="eks:cluster", resource_ids=ids(name)
+    )
 
 
 def eks_nodegroup(rec: CloudTrailRecord) -> Draft:
@@ -168,16 +170,20 @@ def load_balancer(rec: CloudTrailRecord) -> Draft:
     """ELB CreateLoadBalancer: the hourly charge by kind (capacity units are extra)."""
     kind = (get_str(rec.request, "type") or "").lower()
     if not kind:
-        kind = "classic" if rec.api_version == "2012-06-01" or "listeners" in (
-            rec.request or {}
-        ) else "application"
+        kind = (
+            "classic"
+            if rec.api_version == "2012-06-01" or "listeners" in (rec.request or {})
+            else "application"
+        )
     balancers = get_list(rec.response, "loadBalancers")
     arn = get_str(balancers[0], "loadBalancerArn") if balancers else None
     return Draft(
         action="launch",
         service="elb",
         resource_type="elb:load-balancer",
-        resource_ids=ids(arn, get_str(rec.request, "loadBalancerName"), get_str(rec.request, "name")),
+        resource_ids=ids(
+            arn, get_str(rec.request, "loadBalancerName"), get_str(rec.request, "name")
+        ),
         details={"kind": kind},
     )
 

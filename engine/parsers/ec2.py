@@ -115,9 +115,7 @@ terminate_instances = _state_change("terminate")
 
 def modify_instance_attribute(rec: CloudTrailRecord) -> Draft | NotCost:
     """ModifyInstanceAttribute: only an instance-type change costs (or saves) money."""
-    new_type = get_str(rec.request, "instanceType", "value") or get_str(
-        rec.request, "instanceType"
-    )
+    new_type = get_str(rec.request, "instanceType", "value") or get_str(rec.request, "instanceType")
     if not new_type:
         return NotCost("ModifyInstanceAttribute without an instance type change")
     return Draft(

@@ -33,7 +33,9 @@ _ENDINGS: dict[tuple[str, str], _Ending] = {
     ("lambda.amazonaws.com", "DeleteFunction20150331"): _Ending(
         "lambda", "lambda:function", "functionName"
     ),
-    ("lambda.amazonaws.com", "DeleteFunction"): _Ending("lambda", "lambda:function", "functionName"),
+    ("lambda.amazonaws.com", "DeleteFunction"): _Ending(
+        "lambda", "lambda:function", "functionName"
+    ),
     ("autoscaling.amazonaws.com", "DeleteAutoScalingGroup"): _Ending(
         "autoscaling", "autoscaling:group", "autoScalingGroupName"
     ),

@@ -17,7 +17,8 @@ CATALOGUE = load_catalogue()
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False)
     | st.text(max_size=12),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=12), inner, max_size=4),
     max_leaves=20,
 )  # fmt: skip
 
@@ -30,8 +31,9 @@ FIELDS = (
 
 shaped = st.recursive(
     json_values,
-    lambda inner: st.dictionaries(st.sampled_from(FIELDS), inner, max_size=5)
-    | st.lists(inner, max_size=3),
+    lambda inner: (
+        st.dictionaries(st.sampled_from(FIELDS), inner, max_size=5) | st.lists(inner, max_size=3)
+    ),
     max_leaves=25,
 )
 
@@ -78,7 +80,10 @@ def test_any_json_value_is_handled(value: Any) -> None:
     ("record", "reason"),
     [
         ({"eventName": "RunInstances"}, "not a CloudTrail record"),
-        ({"eventName": "DescribeInstances", "eventSource": "ec2.amazonaws.com"}, "not a cost event"),
+        (
+            {"eventName": "DescribeInstances", "eventSource": "ec2.amazonaws.com"},
+            "not a cost event",
+        ),
         (
             {"eventName": "RunInstances", "eventSource": "ec2.amazonaws.com",
              "eventTime": "2026-11-02T03:04:05Z"},

@@ -1,0 +1,244 @@
+"""The scenario generator writes realistic, labelled, reproducible CloudTrail logs."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import shlex
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from bench.scenarios import COST_EVENTS, Config, write
+from bench.scenarios.__main__ import main
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+LOG_NAME = re.compile(
+    r"AWSLogs/(?P<account>\d{12})/CloudTrail/(?P<region>[a-z]{2}-[a-z]+-\d)/"
+    r"(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/"
+    r"(?P=account)_CloudTrail_(?P=region)_(?P<stamp>\d{8}T\d{4}Z)_[A-Za-z0-9]{16}\.json\.gz"
+)
+EVENT_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+SMALL = Config(days=8, seed=11, accounts=2, noise_ratio=0.9)
+
+
+class FixedPrices:
+    """A price book with round numbers: the structure tests do not depend on real prices."""
+
+    def ec2(self, instance_type: str, region: str, os: str = "linux") -> float | None:
+        return 2.016 if instance_type == "r6i.8xlarge" else 1.5
+
+    def rds(self, db_class: str, region: str, engine: str, multi_az: bool = False) -> float | None:
+        return 10.0
+
+    def redshift(self, node_type: str, region: str) -> float | None:
+        return 13.04
+
+    def sagemaker(self, instance_type: str, region: str) -> float | None:
+        return 28.152
+
+
+@dataclass
+class LogFile:
+    path: Path
+    match: re.Match[str]
+    records: list[dict[str, Any]]
+
+
+@dataclass
+class Dataset:
+    files: list[LogFile]
+    labels: list[dict[str, Any]]
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return [r for f in self.files for r in f.records]
+
+
+def read_dataset(root: Path) -> Dataset:
+    files = []
+    for path in sorted(root.glob("AWSLogs/**/*.json.gz")):
+        match = LOG_NAME.fullmatch(path.relative_to(root).as_posix())
+        assert match, path
+        files.append(LogFile(path, match, orjson.loads(gzip.decompress(path.read_bytes()))
+                             ["Records"]))
+    labels = [orjson.loads(line) for line in (root / "labels.jsonl").read_bytes().splitlines()]
+    return Dataset(files, labels)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    out = tmp_path_factory.mktemp("small")
+    write(SMALL, FixedPrices(), out)
+    return read_dataset(out)
+
+
+def test_same_seed_gives_byte_identical_output(tmp_path: Path) -> None:
+    write(SMALL, FixedPrices(), tmp_path / "a")
+    write(SMALL, FixedPrices(), tmp_path / "b")
+    write(Config(days=8, seed=12, accounts=2), FixedPrices(), tmp_path / "c")
+    first = tree(tmp_path / "a")
+    assert first == tree(tmp_path / "b")
+    assert first != tree(tmp_path / "c")
+
+
+def test_files_follow_the_s3_layout_and_hold_their_day(small: Dataset) -> None:
+    assert small.files
+    for log in small.files:
+        assert log.records, log.path
+        day = f"{log.match['y']}-{log.match['m']}-{log.match['d']}"
+        stamp = log.match["stamp"]
+        assert stamp.startswith(day.replace("-", ""))
+        for record in log.records:
+            assert record["eventTime"][:10] == day
+            assert record["eventTime"][:16].replace("-", "").replace(":", "") <= stamp[:-1]
+            assert record["recipientAccountId"] == log.match["account"]
+            assert record["awsRegion"] == log.match["region"]
+
+
+def test_every_cost_record_has_one_label_and_labels_point_at_records(small: Dataset) -> None:
+    ids = Counter(r["eventID"] for r in small.records)
+    assert max(ids.values()) == 1
+    labelled = {x["eventId"] for x in small.labels}
+    assert len(labelled) == len(small.labels)
+    assert labelled <= ids.keys()
+    for record in small.records:
+        costly = (record["eventSource"], record["eventName"]) in COST_EVENTS
+        assert costly == (record["eventID"] in labelled), record["eventName"]
+
+
+def test_incident_labels_carry_a_floored_hourly_cost(small: Dataset) -> None:
+    incidents = [x for x in small.labels if x["label"] == "incident"]
+    assert incidents
+    for line in incidents:
+        assert line["minHourlyUsd"] > 0
+        assert round(line["minHourlyUsd"], 2) == line["minHourlyUsd"]
+        assert line["incidentId"].startswith("INC-")
+    for line in small.labels:
+        assert set(line) >= {"eventId", "accountId", "day", "label", "scenario", "description"}
+        assert line["label"] in ("normal", "incident")
+        assert ("minHourlyUsd" in line) == (line["label"] == "incident")
+
+
+@pytest.mark.parametrize("ratio", [0.5, 0.9])
+def test_noise_ratio_is_within_five_percent(tmp_path: Path, ratio: float) -> None:
+    write(Config(days=5, seed=2, accounts=2, noise_ratio=ratio), FixedPrices(), tmp_path)
+    data = read_dataset(tmp_path)
+    noise = len(data.records) - len(data.labels)
+    assert abs(noise / len(data.records) - ratio) <= 0.05
+
+
+def test_a_new_account_spends_first_on_a_day0_incident(small: Dataset) -> None:
+    by_account: dict[str, list[dict[str, Any]]] = {}
+    for line in small.labels:
+        by_account.setdefault(line["accountId"], []).append(line)
+    firsts = [lines[0] for lines in by_account.values()]
+    assert any(x["label"] == "incident" and x["day"] == 0 for x in firsts)
+    mature_late = [x for x in small.labels if x["label"] == "incident" and x["day"] > 0]
+    assert mature_late
+
+
+IDENTITY_FIELDS = {
+    "IAMUser": {"principalId", "arn", "accountId", "accessKeyId", "userName"},
+    "AssumedRole": {"principalId", "arn", "accountId", "accessKeyId", "sessionContext"},
+    "Root": {"principalId", "arn", "accountId"},
+    "AWSService": {"invokedBy"},
+    "WebIdentityUser": {"principalId", "userName", "identityProvider"},
+}
+COMMON_FIELDS = {
+    "eventVersion", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion",
+    "sourceIPAddress", "userAgent", "requestParameters", "responseElements", "eventID",
+    "readOnly", "eventType", "managementEvent", "recipientAccountId", "eventCategory",
+}
+
+
+def check_identity(identity: dict[str, Any]) -> None:
+    kind = identity["type"]
+    assert IDENTITY_FIELDS[kind] <= identity.keys(), identity
+    if kind == "AssumedRole":
+        issuer = identity["sessionContext"]["sessionIssuer"]
+        assert issuer["type"] == "Role"
+        assert {"arn", "principalId", "accountId", "userName"} <= issuer.keys()
+        assert identity["arn"].startswith(f"arn:aws:sts::{issuer['accountId']}:assumed-role/"
+                                          f"{issuer['userName']}/")
+        assert identity["principalId"].startswith(issuer["principalId"] + ":")
+    if kind == "IAMUser":
+        assert identity["arn"].endswith(f":user/{identity['userName']}")
+
+
+def test_records_have_the_cloudtrail_fields_for_each_identity_type(small: Dataset) -> None:
+    kinds = Counter()
+    for record in small.records:
+        assert COMMON_FIELDS <= record.keys(), record["eventName"]
+        assert record["eventVersion"] in ("1.08", "1.09")
+        assert EVENT_TIME.fullmatch(record["eventTime"])
+        assert UUID4.fullmatch(record["eventID"])
+        assert record["managementEvent"] is True and record["eventCategory"] == "Management"
+        assert isinstance(record["readOnly"], bool)
+        assert record["eventType"] in ("AwsApiCall", "AwsConsoleSignIn")
+        if record["eventType"] == "AwsApiCall":
+            assert "requestID" in record
+        check_identity(record["userIdentity"])
+        kinds[record["userIdentity"]["type"]] += 1
+    assert kinds.keys() == IDENTITY_FIELDS.keys()
+
+
+def test_run_instances_has_the_real_request_and_response_shape(small: Dataset) -> None:
+    launches = [r for r in small.records
+                if r["eventName"] == "RunInstances" and "errorCode" not in r]
+    assert launches
+    for record in launches:
+        request, items = record["requestParameters"], record["responseElements"]["instancesSet"]
+        first = request["instancesSet"]["items"][0]
+        assert len(items["items"]) == first["minCount"] == first["maxCount"]
+        assert "instanceType" in request or "launchTemplate" in request
+        for item in items["items"]:
+            assert item["instanceId"].startswith("i-0") and len(item["instanceId"]) == 19
+            assert item["placement"]["availabilityZone"].startswith(record["awsRegion"])
+            spot = request.get("instanceMarketOptions", {}).get("marketType") == "spot"
+            assert (item.get("instanceLifecycle") == "spot") == spot
+    assert any(i.get("platform") == "windows"
+               for r in launches for i in r["responseElements"]["instancesSet"]["items"])
+    failed = [r for r in small.records if r["eventName"] == "RunInstances" and "errorCode" in r]
+    assert all(r["responseElements"] is None for r in failed)
+
+
+def test_min_hourly_cost_is_quantity_times_price_floored(tmp_path: Path) -> None:
+    config = Config(days=30, seed=1, accounts=4, noise_ratio=0.0)
+    write(config, FixedPrices(), tmp_path)
+    lines = [orjson.loads(x) for x in (tmp_path / "labels.jsonl").read_bytes().splitlines()]
+    r6i = [x for x in lines if x["scenario"] == "mid-first-ever-r6i.8xlarge-x3"]
+    assert [x["minHourlyUsd"] for x in r6i] == [6.04]
+    scenarios = {x["scenario"] for x in lines if x["label"] == "incident"}
+    assert len(scenarios) == 11
+
+
+def documented_command() -> list[str]:
+    text = (SAMPLES / "README.md").read_text()
+    line = next(x for x in text.splitlines() if x.startswith("python -m bench.scenarios "))
+    return shlex.split(line)[3:]
+
+
+def test_committed_samples_are_what_the_documented_command_writes(tmp_path: Path) -> None:
+    argv = documented_command()
+    argv[argv.index("--out") + 1] = str(tmp_path)
+    assert main(argv) == 0
+    committed = {k: v for k, v in tree(SAMPLES).items() if k != "README.md"}
+    assert committed.keys() == tree(tmp_path).keys()
+    assert committed == tree(tmp_path)
+
+
+def test_start_option_moves_the_calendar(tmp_path: Path) -> None:
+    write(Config(days=2, seed=5, accounts=1, start=date(2027, 1, 30)), FixedPrices(), tmp_path)
+    folders = {p.parts[-4:-1] for p in tmp_path.glob("AWSLogs/*/CloudTrail/*/*/*/*/*.json.gz")}
+    assert {f"{y}-{m}-{d}" for y, m, d in folders} == {"2027-01-30", "2027-01-31"}
