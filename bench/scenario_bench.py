@@ -153,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         labels = read_labels(generate(Path(tmp), args.days, args.accounts, args.seed))
         runs = list(candidates()) if args.sweep else [("chosen (defaults)", DEFAULT_THRESHOLDS)]
         for name, thresholds in runs:
-            outcome = evaluate(run_backtest([tmp], catalogue, thresholds), labels)
+            logs = [str(Path(tmp) / "AWSLogs")]
+            outcome = evaluate(run_backtest(logs, catalogue, thresholds), labels)
             print(outcome.line(name))
             if name.startswith("chosen"):
                 for item in outcome.missed:

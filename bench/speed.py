@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         generate(Path(tmp), args.days, args.accounts, seed=1)
-        report([tmp], args.repeat)
+        report([str(Path(tmp) / "AWSLogs")], args.repeat)
     return 0
 
 

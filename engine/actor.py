@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from engine.models import Actor
 from engine.records import UserIdentity
 
@@ -33,10 +35,16 @@ def _principal(identity: UserIdentity, kind: str) -> str | None:
 def actor_of(identity: UserIdentity) -> Actor:
     """The actor of a record: for an assumed role the role ARN is the stable principal."""
     kind = identity.type or ("AWSService" if identity.invoked_by else "Unknown")
+    return _actor(identity.arn, kind, _principal(identity, kind), identity.invoked_by)
+
+
+@lru_cache(maxsize=4096)
+def _actor(arn: str | None, kind: str, principal: str | None, invoked_by: str | None) -> Actor:
+    # Actors repeat (the same roles call all day); a frozen Actor can be shared.
     return Actor(
-        arn=identity.arn,
+        arn=arn,
         type=kind,
-        principal_arn=_principal(identity, kind),
-        invoked_by=identity.invoked_by,
-        session_name=_session_name(identity.arn),
+        principal_arn=principal,
+        invoked_by=invoked_by,
+        session_name=_session_name(arn),
     )

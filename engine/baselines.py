@@ -136,8 +136,12 @@ def apply(baseline: Baseline | None, delta: BaselineDelta) -> Baseline:
             previous = size_stats.get(delta.size, Stats())
             size_stats = {**size_stats, delta.size: previous.add(delta.cost)}
     first, last = base.first_seen, base.last_seen
-    return replace(
-        base,
+    return Baseline(
+        key=base.key,
+        expected_sizes=base.expected_sizes,
+        expected_actors=base.expected_actors,
+        sensitivity=base.sensitivity,
+        version=base.version,
         stats=stats,
         size_stats=size_stats,
         first_seen=delta.event_time if first is None or delta.event_time < first else first,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -18,7 +19,7 @@ from engine.context import ResourceContext
 from engine.costing import price
 from engine.enrich import resolve
 from engine.errors import NormalizeError
-from engine.models import CostEvent, PricingKey, Skipped
+from engine.models import CostEvent, PricingKey, PricingModel, Skipped
 from engine.parsers import PARSERS, Draft, NotCost
 from engine.records import CloudTrailRecord, looks_like_record, parse_record
 from pricing import Catalogue
@@ -54,6 +55,13 @@ def _draft(parser: Any, rec: CloudTrailRecord) -> Draft | NotCost:
     return result
 
 
+@lru_cache(maxsize=1024)
+def _pricing_key(
+    model: PricingModel, os: str | None, engine: str | None, multi_az: bool
+) -> PricingKey:
+    return PricingKey(model=model, os=os, engine=engine, multi_az=multi_az)
+
+
 def _note(draft: Draft, notes: tuple[str, ...]) -> str | None:
     parts = dict.fromkeys(n for n in (draft.note, *notes) if n)
     return "; ".join(parts) or None
@@ -79,10 +87,8 @@ def _event(
         resource_type=draft.resource_type,
         resource_ids=draft.resource_ids,
         size=draft.size,
-        quantity=draft.quantity,
-        pricing=PricingKey(
-            model=draft.model, os=draft.os, engine=draft.engine, multi_az=draft.multi_az
-        ),
+        quantity=max(draft.quantity, 0),
+        pricing=_pricing_key(draft.model, draft.os, draft.engine, draft.multi_az),
         volumes=draft.volumes,
         details=draft.details,
         unit_hourly_cost=priced.unit,

@@ -17,8 +17,6 @@ from engine.errors import NormalizeError
 
 JsonDict = dict[str, Any]
 
-_RECORD_KEYS = ("eventName", "eventSource")
-
 
 class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
@@ -94,6 +92,8 @@ _FRACTION = re.compile(r"(\.\d{6})\d+")
 
 def _normalise_time(value: str) -> str:
     """'2024-12-16 18:41:07.000000000' -> '2024-12-16T18:41:07.000000' (at most microseconds)."""
+    if len(value) == 20 and value[10] == "T":
+        return value  # the usual 2026-11-02T03:04:05Z
     text = value.strip()
     if len(text) > 10 and text[10] == " ":
         text = f"{text[:10]}T{text[11:]}"
@@ -133,7 +133,11 @@ def iter_records(obj: Any) -> Iterator[Any]:
 
 def looks_like_record(obj: Any) -> bool:
     """Cheap check used before full validation: does it carry an event name and source?"""
-    return isinstance(obj, Mapping) and all(isinstance(obj.get(k), str) for k in _RECORD_KEYS)
+    return (
+        isinstance(obj, dict)
+        and isinstance(obj.get("eventName"), str)
+        and isinstance(obj.get("eventSource"), str)
+    )
 
 
 def dig(data: Any, *path: str | int) -> Any:
@@ -144,7 +148,7 @@ def dig(data: Any, *path: str | int) -> Any:
             if not isinstance(cur, list) or len(cur) <= key:
                 return None
             cur = cur[key]
-        elif isinstance(cur, Mapping):
+        elif isinstance(cur, dict):
             cur = cur.get(key)
         else:
             return None
@@ -194,7 +198,7 @@ def get_list(data: Any, *path: str | int) -> list[Any]:
         return []
     if isinstance(value, list):
         return value
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return [value]
     raise NormalizeError(f"expected a list at {'.'.join(map(str, path))}")
 

@@ -1,0 +1,16 @@
+"""Labelled CloudTrail scenarios for measuring the anomaly scorer (`python -m bench.scenarios`)."""
+
+from bench.scenarios._model import COST_EVENTS, Label, PriceBook, ScenarioError
+from bench.scenarios._plan import Config
+from bench.scenarios.generator import Summary, generate, write
+
+__all__ = [
+    "COST_EVENTS",
+    "Config",
+    "Label",
+    "PriceBook",
+    "ScenarioError",
+    "Summary",
+    "generate",
+    "write",
+]

@@ -1,0 +1,112 @@
+"""Generate labelled CloudTrail logs: normal traffic, injected incidents and read-only noise."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.scenarios._delivery import write_labels, write_logs
+from bench.scenarios._identities import CLI, agent, iam_user
+from bench.scenarios._incidents import BUILDERS, Scene
+from bench.scenarios._model import Event, PriceBook
+from bench.scenarios._noise import add_noise
+from bench.scenarios._people import Developer, developer_day, newcomer, newcomer_day, team
+from bench.scenarios._pipelines import lambda_day, platform_services, preview_database, sandbox_day
+from bench.scenarios._plan import AccountPlan, Config, IncidentPlan, plan
+from bench.scenarios._traffic import (
+    Workload,
+    asg_day,
+    batch_night,
+    cast,
+    ci_day,
+    create_group,
+    public_ip,
+    weekly_job,
+)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts of one generated dataset."""
+
+    records: int
+    noise: int
+    labelled: int
+    incidents: int
+    files: int
+
+
+def _incident(work: Workload, devs: list[Developer], incident: IncidentPlan) -> None:
+    rng = work.acct.rng
+    when = work.acct.at(incident.day, incident.hour, rng.randint(0, 59), rng.randint(0, 59))
+    BUILDERS[incident.scenario](Scene(work, devs, when, incident))
+
+
+def _mature(work: Workload, account_plan: AccountPlan) -> None:
+    acct = work.acct
+    devs = team(work)
+    create_group(work, 0)
+    joins = newcomer_day(acct.days)
+    by_day: dict[int, list[IncidentPlan]] = defaultdict(list)
+    for incident in account_plan.incidents:
+        by_day[incident.day].append(incident)
+    for day in range(acct.days):
+        if day == joins:
+            devs.append(newcomer(work, day))
+        for daily in (
+            ci_day,
+            batch_night,
+            asg_day,
+            weekly_job,
+            preview_database,
+            lambda_day,
+            platform_services,
+        ):
+            daily(work, day)
+        for dev in devs:
+            developer_day(work, dev, day)
+        for incident in by_day[day]:
+            _incident(work, devs, incident)
+
+
+def _sandbox(work: Workload, account_plan: AccountPlan) -> None:
+    acct = work.acct
+    for incident in account_plan.incidents:
+        _incident(work, [], incident)
+    admin = iam_user(
+        acct.rng, acct.id, "admin", public_ip(acct, (24, 67, 71, 98)), agent(CLI, acct.rng)
+    )
+    acct.humans.append(admin)
+    for day in range(acct.first_day + 1, acct.days):
+        sandbox_day(work, admin, day)
+
+
+def _simulate(account_plan: AccountPlan, noise_ratio: float) -> list[Event]:
+    acct = account_plan.account
+    work = cast(acct, account_plan.profile)
+    if acct.kind == "mature":
+        _mature(work, account_plan)
+    else:
+        _sandbox(work, account_plan)
+    end = acct.at(acct.days, 0)
+    acct.events = [e for e in acct.events if e.when < end]
+    add_noise(acct, round(len(acct.events) * noise_ratio / (1 - noise_ratio)))
+    return acct.events
+
+
+def generate(config: Config, prices: PriceBook) -> list[Event]:
+    """All records of a dataset, deterministic for the config's seed."""
+    events: list[Event] = []
+    for account_plan in plan(config, prices):
+        events += _simulate(account_plan, config.noise_ratio)
+    return events
+
+
+def write(config: Config, prices: PriceBook, out: Path) -> Summary:
+    """Generate a dataset into `out` (replacing out/AWSLogs and out/labels.jsonl)."""
+    events = generate(config, prices)
+    files = write_logs(events, out, config.seed)
+    labelled, incidents = write_labels(events, out)
+    noise = sum(1 for e in events if e.label is None)
+    return Summary(len(events), noise, labelled, incidents, files)
