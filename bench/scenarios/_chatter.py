@@ -204,13 +204,15 @@ def assume_role(
     )
 
 
-def kms_decrypt(acct: Account, actor: Actor, when: datetime, region: str, context: str) -> None:
-    """Log a KMS Decrypt (a function or service reading an encrypted secret)."""
+def kms_decrypt(acct: Account, actor: Actor, when: datetime, region: str, app: str) -> None:
+    """Log a KMS Decrypt: a function reading its encrypted environment."""
     key = f"arn:aws:kms:{region}:{acct.id}:key/{_key_id(acct)}"
+    function = f"arn:aws:lambda:{region}:{acct.id}:function:{app}"
     request = {
         "encryptionAlgorithm": "SYMMETRIC_DEFAULT",
-        "encryptionContext": {"aws:lambda:FunctionArn": context},
+        "encryptionContext": {"aws:lambda:FunctionArn": function},
     }
+    resources = [{"accountId": acct.id, "type": "AWS::KMS::Key", "ARN": key}]
     acct.call(
         actor,
         when,
@@ -219,7 +221,7 @@ def kms_decrypt(acct: Account, actor: Actor, when: datetime, region: str, contex
         "Decrypt",
         request=request,
         read_only=True,
-        resources=[{"accountId": acct.id, "type": "AWS::KMS::Key", "ARN": key}],
+        resources=resources,
     )
 
 

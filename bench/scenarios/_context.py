@@ -143,9 +143,7 @@ class Account:
         read_only: bool = False,
         label: Label | None = None,
         error: tuple[str, str] | None = None,
-        additional: dict[str, Any] | None = None,
         resources: list[dict[str, str]] | None = None,
-        event_type: str = "AwsApiCall",
     ) -> dict[str, Any]:
         """Record one API call in CloudTrail's envelope and return the record."""
         rng = self.rng
@@ -163,17 +161,16 @@ class Account:
             record["errorCode"], record["errorMessage"] = error
         request_id = uuid4(rng)
         if response is not None and "requestId" in response:
+            # EC2 echoes the request id inside responseElements; builders leave a placeholder.
             response["requestId"] = request_id
         record["requestParameters"] = request
         record["responseElements"] = response
-        if additional:
-            record["additionalEventData"] = additional
         record["requestID"] = request_id
         record["eventID"] = uuid4(rng)
         record["readOnly"] = read_only
         if resources:
             record["resources"] = resources
-        record["eventType"] = event_type
+        record["eventType"] = "AwsApiCall"
         record["managementEvent"] = True
         record["recipientAccountId"] = self.id
         record["eventCategory"] = "Management"

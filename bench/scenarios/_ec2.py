@@ -67,44 +67,54 @@ def _request(acct: Account, net: Network, subnet: Subnet, launch: Launch, token:
     first: dict[str, Any] = {"minCount": launch.count, "maxCount": launch.count}
     request: dict[str, Any] = {"instancesSet": {"items": [first]}}
     if launch.template:
-        first_template = {"launchTemplateId": acct.template(net.region, launch.template)}
-        request.update(
-            blockDeviceMapping={},
-            availabilityZone=subnet.zone,
-            monitoring={"enabled": False},
-            subnetId=subnet.id,
-            disableApiTermination=False,
-            disableApiStop=False,
-            clientToken=token,
-        )
-        first_template["version"] = str(acct.rng.randint(2, 9))
-        request["launchTemplate"] = first_template
+        _from_template(acct, net, subnet, launch.template, request)
     else:
         first["imageId"] = _ami(net, launch)
         if launch.key_name:
             first["keyName"] = launch.key_name
-        request["instanceType"] = launch.instance_type
-        request["blockDeviceMapping"] = _root_volume(launch)
-        request.update(
-            monitoring={"enabled": False},
-            disableApiTermination=False,
-            disableApiStop=False,
-            clientToken=token,
-            networkInterfaceSet=_nic_request(net, subnet),
-        )
-        request["metadataOptions"] = {"httpTokens": "required", "httpPutResponseHopLimit": 2}
-        if launch.spot:
-            request["instanceMarketOptions"] = {
-                "marketType": "spot",
-                "spotOptions": {
-                    "spotInstanceType": "one-time",
-                    "instanceInterruptionBehavior": "terminate",
-                },
-            }
+        _direct(net, subnet, launch, request)
+    request["clientToken"] = token
     tags = _tags(launch)
     if tags:
         request["tagSpecificationSet"] = {"items": [{"resourceType": "instance", "tags": tags}]}
     return request
+
+
+def _from_template(
+    acct: Account, net: Network, subnet: Subnet, name: str, request: dict[str, Any]
+) -> None:
+    """A launch from a template, as Auto Scaling sends it: no instance type in the request."""
+    template = acct.template(net.region, name)
+    request.update(
+        blockDeviceMapping={},
+        availabilityZone=subnet.zone,
+        monitoring={"enabled": False},
+        subnetId=subnet.id,
+        disableApiTermination=False,
+        disableApiStop=False,
+        launchTemplate={"launchTemplateId": template, "version": str(int(template[-1], 16) + 1)},
+    )
+
+
+def _direct(net: Network, subnet: Subnet, launch: Launch, request: dict[str, Any]) -> None:
+    """A launch with everything in the request (CLI, SDK, console)."""
+    request.update(
+        instanceType=launch.instance_type,
+        blockDeviceMapping=_root_volume(launch),
+        monitoring={"enabled": False},
+        disableApiTermination=False,
+        disableApiStop=False,
+        networkInterfaceSet=_nic_request(net, subnet),
+        metadataOptions={"httpTokens": "required", "httpPutResponseHopLimit": 2},
+    )
+    if launch.spot:
+        request["instanceMarketOptions"] = {
+            "marketType": "spot",
+            "spotOptions": {
+                "spotInstanceType": "one-time",
+                "instanceInterruptionBehavior": "terminate",
+            },
+        }
 
 
 def _root_volume(launch: Launch) -> dict[str, Any]:

@@ -209,16 +209,17 @@ def _functions(acct: Account, budget: Budget, when: datetime, count: int) -> Non
     steps = (kms_decrypt, get_parameter, create_log_stream)
     if budget.take():
         assume_role(acct, aws_service(acct.id, "lambda.amazonaws.com"), when, acct.home, runtime)
-    fn_arn = f"arn:aws:lambda:{acct.home}:{acct.id}:function:{app}"
     for i in range(count - 1):
         if budget.take():
             when = acct.jitter(when, 1, 90)
-            step = steps[i % len(steps)]
-            step(acct, runtime, budget.clamp(when), acct.home, fn_arn if i % 3 == 0 else app)
+            steps[i % len(steps)](acct, runtime, budget.clamp(when), acct.home, app)
 
 
 def _agents(acct: Account, budget: Budget, when: datetime, count: int) -> None:
-    boxes = acct.long_lived or [(acct.home, "i-0" + "0" * 16)]
+    boxes = acct.long_lived
+    if not boxes:
+        _functions(acct, budget, when, count)
+        return
     nat = f"54.{160 + acct.index}.{acct.index * 7 % 250}.{31 + acct.index}"
     base = _role(acct, "ec2-ssm-instance-role", "", nat, _SSM_AGENT)
     for _ in range(count):

@@ -19,7 +19,7 @@ from bench.scenarios._services import (
     put_provisioned_concurrency,
     update_function_memory,
 )
-from bench.scenarios._traffic import Workload, normal, runner
+from bench.scenarios._traffic import Workload, normal, pipeline
 
 SERVICES = ("orders-api", "invoice-worker", "thumbnailer", "webhook-relay", "report-builder")
 RUNTIMES = ("python3.12", "nodejs20.x", "python3.11", "java21")
@@ -37,7 +37,7 @@ def preview_database(work: Workload, day: int) -> None:
         rng.choice(("postgres", "mysql")),
         storage_gib=rng.choice((20, 50, 100)),
     )
-    deployer = runner(work)
+    deployer = pipeline(work)
     when = acct.at(day, rng.randint(14, 20), rng.randint(0, 59), rng.randint(0, 59))
     create_db_instance(
         acct,
@@ -65,7 +65,7 @@ def lambda_day(work: Workload, day: int) -> None:
     """Deploys create preview functions; sometimes memory or provisioned concurrency changes."""
     acct, rng = work.acct, work.acct.rng
     when = acct.at(day, rng.randint(13, 21), rng.randint(0, 59), rng.randint(0, 59))
-    deployer = runner(work)
+    deployer = pipeline(work)
     if rng.random() < 0.4:
         fn = Function(
             f"pr-{rng.randint(1000, 4999)}-{rng.choice(SERVICES)}",
@@ -115,7 +115,7 @@ def platform_services(work: Workload, day: int) -> None:
     acct, rng = work.acct, work.acct.rng
     if not work.profile.platform:
         return
-    deployer = runner(work)
+    deployer = pipeline(work)
     if day == min(3, acct.days - 1):
         when = acct.at(day, 15, rng.randint(0, 59), rng.randint(0, 59))
         create_nodegroup(

@@ -26,6 +26,7 @@ from bench.scenarios._services import (
     update_auto_scaling_group,
 )
 
+RUNNER_OCTETS = (4, 20, 40, 52, 172)
 CI_HOURS = (13, 14, 14, 15, 15, 16, 16, 17, 18, 19, 20, 21, 22)
 SPOT_SHORTAGE = (
     "Server.InsufficientInstanceCapacity",
@@ -113,7 +114,7 @@ def cast(acct: Account, profile: Profile) -> Workload:
     """Create the account's machine roles (CI, batch, deployer, analytics, Auto Scaling)."""
     rng = acct.rng
     nat = public_ip(acct, (3, 34, 44, 52, 54))
-    runner_ip = public_ip(acct, (4, 20, 40, 52, 172))
+    runner_ip = public_ip(acct, RUNNER_OCTETS)
     ci = role(
         rng,
         acct.id,
@@ -141,20 +142,24 @@ def cast(acct: Account, profile: Profile) -> Workload:
         deployer=deployer,
         analytics=role(rng, acct.id, "analytics-weekly", "airflow-worker", nat, agent(BOTO3, rng)),
     )
-    acct.roles.update(ci=ci, deployer=deployer, batch=workload.batch)
     return workload
 
 
 def runner(work: Workload) -> Actor:
     """The CI role as one GitHub-hosted runner (a fresh address per job)."""
-    return replace(work.ci, source_ip=public_ip(work.acct, (4, 20, 40, 52, 172)))
+    return replace(work.ci, source_ip=public_ip(work.acct, RUNNER_OCTETS))
+
+
+def pipeline(work: Workload) -> Actor:
+    """The deploy role (Terraform in CI) on one GitHub-hosted runner."""
+    return replace(work.deployer, source_ip=public_ip(work.acct, RUNNER_OCTETS))
 
 
 def create_group(work: Workload, day: int) -> None:
     """Terraform creates the Auto Scaling group and the service launches its base size."""
     acct, group = work.acct, work.profile.asg
     when = acct.at(day, 0, acct.rng.randint(5, 40), acct.rng.randint(0, 59))
-    deployer = replace(work.deployer, source_ip=public_ip(acct, (4, 20, 40, 52, 172)))
+    deployer = pipeline(work)
     kind = "mixed-instances policy" if group.mixed else "launch template"
     create_auto_scaling_group(
         acct,
@@ -296,7 +301,7 @@ def asg_day(work: Workload, day: int) -> None:
 def _desired_change(work: Workload, day: int, desired: int) -> None:
     acct, group = work.acct, work.profile.asg
     when = acct.at(day, 18, acct.rng.randint(0, 59), acct.rng.randint(0, 59))
-    actor = replace(work.deployer, source_ip=public_ip(acct, (4, 20, 40, 52, 172)))
+    actor = pipeline(work)
     update_auto_scaling_group(
         acct,
         actor,
