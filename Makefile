@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 demo: install
-	$(BIN)/dd0c-cost backtest samples/
+	$(BIN)/dd0c-cost backtest samples/AWSLogs
 
 lint: install
 	$(BIN)/ruff check .

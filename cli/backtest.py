@@ -12,6 +12,8 @@ from cli.report import render
 from ingest.backtest import run_backtest
 from pricing import load_catalogue
 
+MAX_BAD_SHOWN = 5
+
 
 def register(sub: Any) -> None:
     """Add the `backtest` sub-command."""
@@ -35,8 +37,11 @@ def run(args: argparse.Namespace) -> int:
     result = run_backtest(args.paths, load_catalogue(), progress=progress)
     progress.finish()
     summary = result.summary()
-    for bad in result.collected.bad[:20]:
-        print(f"dd0c-cost backtest: {bad.source}: {bad.reason}", file=sys.stderr)
+    bad = result.collected.bad
+    for item in bad[:MAX_BAD_SHOWN]:
+        print(f"dd0c-cost backtest: {item.source}: {item.reason}", file=sys.stderr)
+    if len(bad) > MAX_BAD_SHOWN:
+        print(f"dd0c-cost backtest: … and {len(bad) - MAX_BAD_SHOWN} more", file=sys.stderr)
     if args.json:
         for event in result.events:
             write_json(event.to_json_dict())

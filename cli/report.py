@@ -40,7 +40,8 @@ def _header(summary: dict[str, Any]) -> Iterator[str]:
         f"{summary['firstEvent'] or '-'} → {summary['lastEvent'] or '-'}"
     )
     yield (
-        f"cost events: {summary['costEvents']:,} ({summary['priced']:,} priced); "
+        f"cost events: {summary['costEvents']:,} ({summary['startingSpend']:,} starting spend, "
+        f"{summary['priced']:,} of them priced); "
         f"other records: {summary['notCostEvents']:,}; failed calls: {summary['failedCalls']:,}; "
         f"malformed: {summary['malformed']:,}; {summary['seconds']:.2f}s"
     )

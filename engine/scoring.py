@@ -156,10 +156,13 @@ def _cold(event: CostEvent, baseline: Baseline | None, now: datetime, t: Thresho
     if level is None:
         return Verdict(None, "cold-start", signals, days, count, fast_path=False)
     limit = {"info": t.info_usd, "warning": t.warning_usd, "critical": t.critical_usd}[level]
+    seen = (
+        f"{count} of {t.maturity_events} events" if count < t.maturity_events else f"{count} events"
+    )
     reasons = [
         f"{_money(cost)} is above the ${limit:g}/h {level} threshold while this account's "
         f"{event.resource_type} baseline is learning ({days:.0f} of {t.maturity_days:.0f} days, "
-        f"{count} of {t.maturity_events} events)"
+        f"{seen})"
     ]
     reasons += _novelty_reasons(event, signals)
     anomaly = Anomaly(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import PARSERS_KEYS, CostEvent, Replay, Skipped, Thresholds, Verdict
+from engine.models import COST_INCREASING
 from engine.normalize import derived_event_id
 from engine.records import looks_like_record
 from ingest.logfiles import BadInput, discover, read_records
@@ -46,6 +47,7 @@ class BacktestResult:
         severities = Counter(e.anomaly.severity for e in self.events if e.anomaly)
         reasons = Counter("malformed" if s.malformed else "failed call" for s in self.skipped)
         times = [e.event_time for e in self.events]
+        starting = [e for e in self.events if e.action in COST_INCREASING]
         return {
             "kind": "summary",
             "files": self.collected.files,
@@ -54,7 +56,8 @@ class BacktestResult:
             "notCostEvents": self.collected.not_cost,
             "unreadable": len(self.collected.bad),
             "costEvents": len(self.events),
-            "priced": sum(1 for e in self.events if e.estimated_hourly_cost is not None),
+            "startingSpend": len(starting),
+            "priced": sum(1 for e in starting if e.estimated_hourly_cost is not None),
             "skipped": len(self.skipped),
             "malformed": reasons["malformed"] + len(self.collected.bad),
             "failedCalls": reasons["failed call"],
@@ -70,13 +73,13 @@ def _event_id(raw: Mapping[str, Any]) -> str:
     return event_id if isinstance(event_id, str) and event_id else derived_event_id(raw)
 
 
-def _take(raw: Any, out: Collected, seen: set[str]) -> None:
+def _take(raw: Any, out: Collected, seen: set[str], source: Path) -> None:
     out.records_read += 1
     if isinstance(raw, BadInput):
         out.bad.append(raw)
         return
     if not looks_like_record(raw):
-        out.bad.append(BadInput("record", "not a CloudTrail record: no eventName/eventSource"))
+        out.bad.append(BadInput(str(source), "not a CloudTrail record: no eventName/eventSource"))
         return
     event_id = _event_id(raw)
     if event_id in seen:
@@ -96,7 +99,7 @@ def collect(paths: Iterable[str | Path], progress: Progress | None = None) -> Co
     seen: set[str] = set()
     for number, path in enumerate(files, start=1):
         for raw in read_records(path):
-            _take(raw, out, seen)
+            _take(raw, out, seen, path)
         if progress:
             progress("reading", number, len(files))
     out.records.sort(key=lambda r: str(r.get("eventTime", "")))
