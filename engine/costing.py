@@ -77,18 +77,26 @@ def _instances(draft: Draft, region: str, cat: Catalogue) -> Priced:
     return _times(quote.usd + storage, draft.quantity, notes)
 
 
-def _sized(lookup: Callable[[str], Quote]) -> Callable[[Draft, str, Catalogue], Priced]:
-    """A pricer for `quantity x lookup(size)`."""
+def _sized(draft: Draft, quote: Callable[[str], Quote]) -> Priced:
+    """`quantity x quote(size)`, or why it cannot be priced."""
+    if draft.size is None:
+        return Priced(None, None, (draft.note or "size not in the event",))
+    found = quote(draft.size)
+    if found.usd is None:
+        return _unknown(found)
+    return _times(found.usd, draft.quantity, _quote_notes(found))
 
-    def price(draft: Draft, region: str, cat: Catalogue) -> Priced:
-        if draft.size is None:
-            return Priced(None, None, (draft.note or "size not in the event",))
-        quote = lookup(draft.size)
-        if quote.usd is None:
-            return _unknown(quote)
-        return _times(quote.usd, draft.quantity, _quote_notes(quote))
 
-    return price
+def _redshift(draft: Draft, region: str, cat: Catalogue) -> Priced:
+    return _sized(draft, lambda size: cat.redshift(size, region))
+
+
+def _elasticache(draft: Draft, region: str, cat: Catalogue) -> Priced:
+    return _sized(draft, lambda size: cat.elasticache(size, region, draft.engine or "redis"))
+
+
+def _sagemaker(draft: Draft, region: str, cat: Catalogue) -> Priced:
+    return _sized(draft, lambda size: cat.sagemaker(size, region))
 
 
 def _flat(quote: Quote, quantity: int = 1) -> Priced:
@@ -147,7 +155,7 @@ def _emr(draft: Draft, region: str, cat: Catalogue) -> Priced:
 
 
 def _opensearch(draft: Draft, region: str, cat: Catalogue) -> Priced:
-    data = _sized(lambda size: cat.opensearch(size, region))(draft, region, cat)
+    data = _sized(draft, lambda size: cat.opensearch(size, region))
     master = draft.details.get("masterType")
     count = draft.details.get("masterCount")
     if data.total is None or not isinstance(master, str) or not isinstance(count, int):
@@ -176,15 +184,11 @@ _PRICERS: dict[str, _Pricer] = {
     "lambda:function": _zero,
     "lambda:provisioned-concurrency": _provisioned,
     "eks:cluster": lambda d, r, c: _flat(c.eks_cluster(r)),
-    "redshift:cluster": lambda d, r, c: _sized(lambda s: c.redshift(s, r))(d, r, c),
-    "elasticache:cache-cluster": lambda d, r, c: _sized(
-        lambda s: c.elasticache(s, r, d.engine or "redis")
-    )(d, r, c),
-    "elasticache:replication-group": lambda d, r, c: _sized(
-        lambda s: c.elasticache(s, r, d.engine or "redis")
-    )(d, r, c),
-    "sagemaker:notebook-instance": lambda d, r, c: _sized(lambda s: c.sagemaker(s, r))(d, r, c),
-    "sagemaker:endpoint": lambda d, r, c: _sized(lambda s: c.sagemaker(s, r))(d, r, c),
+    "redshift:cluster": _redshift,
+    "elasticache:cache-cluster": _elasticache,
+    "elasticache:replication-group": _elasticache,
+    "sagemaker:notebook-instance": _sagemaker,
+    "sagemaker:endpoint": _sagemaker,
     "emr:cluster": _emr,
     "opensearch:domain": _opensearch,
     "elb:load-balancer": lambda d, r, c: _flat(c.load_balancer(str(d.details["kind"]), r)),
