@@ -8,7 +8,7 @@ in-memory `Inventory`; the service will answer from its stored live-resource inv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from engine.models import COST_INCREASING, CostEvent
 
@@ -62,6 +62,63 @@ def _known(event: CostEvent, previous: KnownResource | None) -> KnownResource:
         memory_mb=memory,
         architecture=arch,
         unit_hourly_cost=event.unit_hourly_cost,
+    )
+
+
+ResourceState = Literal["running", "stopped", "ended", "changed"]
+"""`changed`: new size or cost, state as it was (running when the resource was unknown)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceChange:
+    """What one event does to one resource of the live inventory."""
+
+    account_id: str
+    region: str
+    resource_type: str
+    resource_id: str
+    state: ResourceState
+    known: KnownResource | None = None
+    hourly_cost: float | None = None
+    """This resource's share of the event's hourly cost while it runs (None when unknown)."""
+
+
+def known_from(event: CostEvent) -> KnownResource:
+    """What the event itself says about the resources it names."""
+    return _known(event, None)
+
+
+def _share(event: CostEvent) -> float | None:
+    if event.estimated_hourly_cost is None or not event.resource_ids:
+        return None
+    return event.estimated_hourly_cost / len(event.resource_ids)
+
+
+def _state_of(event: CostEvent) -> ResourceState | None:
+    if event.action in _ENDED:
+        return "ended"
+    if event.action == "stop":
+        return "stopped"
+    if event.action not in COST_INCREASING:
+        return None
+    if not (event.size or event.details or event.unit_hourly_cost):
+        return None
+    return "changed" if event.action == "modify" else "running"
+
+
+def changes_for(event: CostEvent) -> tuple[ResourceChange, ...]:
+    """The event's effect on the live inventory (what `Inventory.remember` does, as data)."""
+    state = _state_of(event)
+    if state is None:
+        return ()
+    priced = state in ("running", "changed")
+    known = known_from(event) if priced else None
+    share = _share(event) if priced else None
+    return tuple(
+        ResourceChange(
+            event.account_id, event.region, event.resource_type, rid, state, known, share
+        )
+        for rid in event.resource_ids
     )
 
 

@@ -1,0 +1,200 @@
+"""Anomalies: one per scored event that crossed a threshold, with its status and alert state.
+
+Status (what the team did): open -> snoozed (until a time) / expected / resolved.
+Alert state (what the notifier did): pending -> sent (channel + ts) / suppressed / failed (reason).
+The `_id` is the CloudTrail eventID, so an event raises at most one anomaly, however often it is
+delivered.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+from pymongo.errors import DuplicateKeyError
+
+from engine import Anomaly as Verdict
+from engine import CostEvent
+from storage._documents import Document, utc
+
+COLLECTION = "anomalies"
+
+Status = Literal["open", "snoozed", "expected", "resolved"]
+AlertState = Literal["pending", "sent", "suppressed", "failed"]
+OPEN: tuple[Status, ...] = ("open", "snoozed")
+
+
+class SlackMessage(Document):
+    """Where the alert was posted."""
+
+    channel: str
+    ts: str
+
+
+class StoredAnomaly(Document):
+    """An anomaly record."""
+
+    id: str = Field(alias="_id")  # the CloudTrail eventID
+    tenant_id: str
+    account_id: str
+    region: str
+    service: str
+    resource_type: str
+    resource_ids: list[str] = Field(default_factory=list)
+    size: str | None = None
+    quantity: int = 1
+    event_name: str
+    event_time: datetime
+    actor_arn: str | None = None
+    principal_arn: str | None = None
+    session_name: str | None = None
+    estimated_hourly_cost: float | None = None
+    cost_note: str | None = None
+    severity: Literal["info", "warning", "critical"]
+    score: float
+    reasons: list[str] = Field(default_factory=list)
+    created_at: datetime
+    status: Status = "open"
+    snooze_until: datetime | None = None
+    status_by: str | None = None
+    status_at: datetime | None = None
+    alert_state: AlertState = "pending"
+    alert_reason: str | None = None
+    alert_attempts: int = 0
+    slack: SlackMessage | None = None
+
+
+def document_for(
+    tenant_id: str, event: CostEvent, verdict: Verdict, now: datetime
+) -> StoredAnomaly:
+    """The anomaly record of a scored event."""
+    return StoredAnomaly(
+        _id=event.event_id,
+        tenant_id=tenant_id,
+        account_id=event.account_id,
+        region=event.region,
+        service=event.service,
+        resource_type=event.resource_type,
+        resource_ids=list(event.resource_ids),
+        size=event.size,
+        quantity=event.quantity,
+        event_name=event.event_name,
+        event_time=utc(event.event_time),
+        actor_arn=event.actor.arn,
+        principal_arn=event.actor.principal_arn,
+        session_name=event.actor.session_name,
+        estimated_hourly_cost=event.estimated_hourly_cost,
+        cost_note=event.cost_note,
+        severity=verdict.severity,
+        score=verdict.score,
+        reasons=list(verdict.reasons),
+        created_at=utc(now),
+    )
+
+
+class Anomalies:
+    """The anomalies collection."""
+
+    def __init__(self, db: Any) -> None:
+        self._col = db[COLLECTION]
+
+    async def create(
+        self, tenant_id: str, event: CostEvent, verdict: Verdict, now: datetime
+    ) -> bool:
+        """Record the event's anomaly (pending alert); False when it was recorded before."""
+        try:
+            await self._col.insert_one(document_for(tenant_id, event, verdict, now).to_mongo())
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def get(self, tenant_id: str, anomaly_id: str) -> StoredAnomaly | None:
+        """The anomaly, or None (also when it belongs to another tenant)."""
+        raw = await self._col.find_one({"_id": anomaly_id, "tenantId": tenant_id})
+        return StoredAnomaly.from_mongo(raw) if raw else None
+
+    async def recent(
+        self,
+        tenant_id: str,
+        *,
+        since: datetime | None = None,
+        open_only: bool = False,
+        limit: int = 50,
+    ) -> list[StoredAnomaly]:
+        """The tenant's anomalies, newest first."""
+        query: dict[str, Any] = {"tenantId": tenant_id}
+        if since is not None:
+            query["createdAt"] = {"$gte": utc(since)}
+        if open_only:
+            query["status"] = {"$in": list(OPEN)}
+        cursor = self._col.find(query).sort("createdAt", -1).limit(limit)
+        return [StoredAnomaly.from_mongo(raw) async for raw in cursor]
+
+    async def count(self, tenant_id: str, *, open_only: bool = False) -> int:
+        """How many anomalies the tenant has (optionally only open or snoozed ones)."""
+        query: dict[str, Any] = {"tenantId": tenant_id}
+        if open_only:
+            query["status"] = {"$in": list(OPEN)}
+        return int(await self._col.count_documents(query))
+
+    async def pending(self, limit: int = 100) -> list[StoredAnomaly]:
+        """Anomalies whose alert has not been delivered yet, oldest first (for the notifier)."""
+        cursor = self._col.find({"alertState": "pending"}).sort("createdAt", 1).limit(limit)
+        return [StoredAnomaly.from_mongo(raw) async for raw in cursor]
+
+    async def set_alert_state(
+        self,
+        tenant_id: str,
+        anomaly_id: str,
+        state: AlertState,
+        *,
+        reason: str | None = None,
+        slack: SlackMessage | None = None,
+    ) -> None:
+        """Record what the notifier did."""
+        update: dict[str, Any] = {"alertState": state, "alertReason": reason}
+        if slack is not None:
+            update["slack"] = slack.to_mongo()
+        await self._col.update_one(
+            {"_id": anomaly_id, "tenantId": tenant_id},
+            {"$set": update, "$inc": {"alertAttempts": 1}},
+        )
+
+    async def set_status(
+        self,
+        tenant_id: str,
+        anomaly_id: str,
+        status: Status,
+        now: datetime,
+        *,
+        by: str | None = None,
+        snooze_until: datetime | None = None,
+    ) -> bool:
+        """Change the status (snooze, mark expected, resolve); False if there is no such anomaly."""
+        result = await self._col.update_one(
+            {"_id": anomaly_id, "tenantId": tenant_id},
+            {
+                "$set": {
+                    "status": status,
+                    "statusBy": by,
+                    "statusAt": utc(now),
+                    "snoozeUntil": utc(snooze_until) if snooze_until else None,
+                }
+            },
+        )
+        return bool(result.matched_count)
+
+    async def open_for_resources(
+        self, tenant_id: str, account_id: str, resource_ids: list[str]
+    ) -> list[StoredAnomaly]:
+        """Open or snoozed anomalies of the account that name any of these resources."""
+        cursor = self._col.find(
+            {
+                "tenantId": tenant_id,
+                "accountId": account_id,
+                "status": {"$in": list(OPEN)},
+                "resourceIds": {"$in": resource_ids},
+            }
+        )
+        return [StoredAnomaly.from_mongo(raw) async for raw in cursor]

@@ -1,0 +1,75 @@
+"""Every index the product relies on, in one place; created at start-up (idempotently).
+
+Uniqueness that matters for correctness lives in `_id` (eventID for cost events and anomalies,
+the natural key for baselines and live resources), which every MongoDB enforces. The indexes
+below serve the queries each module makes, and expire data that has a retention period.
+Indexes are additive only: a name listed here is never removed (see storage/migrations/check.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from storage import accounts, anomalies, audit, baselines, events, rejects, resources
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """One index: collection, keys and options."""
+
+    collection: str
+    name: str
+    keys: tuple[tuple[str, int], ...]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+ASC, DESC = 1, -1
+
+INDEXES: tuple[Index, ...] = (
+    Index(accounts.COLLECTION, "tenant", (("tenantId", ASC), ("_id", ASC))),
+    Index(
+        events.COLLECTION,
+        "tenant_account_time",
+        (("tenantId", ASC), ("accountId", ASC), ("eventTime", DESC)),
+    ),
+    Index(events.COLLECTION, "tenant_time", (("tenantId", ASC), ("eventTime", DESC))),
+    Index(events.COLLECTION, "expire", (("expireAt", ASC),), {"expireAfterSeconds": 0}),
+    Index(baselines.COLLECTION, "tenant_account", (("tenantId", ASC), ("accountId", ASC))),
+    Index(anomalies.COLLECTION, "tenant_created", (("tenantId", ASC), ("createdAt", DESC))),
+    Index(
+        anomalies.COLLECTION,
+        "tenant_status_created",
+        (("tenantId", ASC), ("status", ASC), ("createdAt", DESC)),
+    ),
+    Index(
+        anomalies.COLLECTION,
+        "tenant_account_resources",
+        (("tenantId", ASC), ("accountId", ASC), ("resourceIds", ASC)),
+    ),
+    Index(
+        anomalies.COLLECTION,
+        "alert_pending",
+        (("alertState", ASC), ("createdAt", ASC)),
+        {"partialFilterExpression": {"alertState": "pending"}},
+    ),
+    Index(
+        resources.COLLECTION,
+        "tenant_account_state",
+        (("tenantId", ASC), ("accountId", ASC), ("state", ASC)),
+    ),
+    Index(resources.COLLECTION, "expire", (("expireAt", ASC),), {"expireAfterSeconds": 0}),
+    Index(audit.COLLECTION, "tenant_at", (("tenantId", ASC), ("at", DESC))),
+    Index(audit.COLLECTION, "expire", (("expireAt", ASC),), {"expireAfterSeconds": 0}),
+    Index(rejects.COLLECTION, "last_seen", (("lastSeen", DESC),)),
+    Index(rejects.COLLECTION, "expire", (("expireAt", ASC),), {"expireAfterSeconds": 0}),
+)
+
+
+async def ensure_indexes(db: Any) -> list[str]:
+    """Create every index (a no-op for those that exist); returns their qualified names."""
+    made = []
+    for index in INDEXES:
+        await db[index.collection].create_index(list(index.keys), name=index.name, **index.options)
+        made.append(f"{index.collection}.{index.name}")
+    return made

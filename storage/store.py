@@ -1,0 +1,75 @@
+"""The store: one object holding every collection, built once in app.py and passed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.accounts import Accounts
+from storage.anomalies import Anomalies
+from storage.audit import AuditLog
+from storage.baselines import Baselines
+from storage.client import Connection, connect, in_process
+from storage.events import Events
+from storage.migrations import migrate
+from storage.rejects import Rejects
+from storage.resources import Resources
+from storage.tenants import Tenants
+
+
+@dataclass
+class Store:
+    """Every collection of the product's database."""
+
+    connection: Connection
+    tenants: Tenants
+    accounts: Accounts
+    events: Events
+    baselines: Baselines
+    anomalies: Anomalies
+    resources: Resources
+    audit: AuditLog
+    rejects: Rejects
+
+    @classmethod
+    def on(cls, connection: Connection) -> Store:
+        """The store over an open connection."""
+        db = connection.db
+        return cls(
+            connection=connection,
+            tenants=Tenants(db),
+            accounts=Accounts(db),
+            events=Events(db),
+            baselines=Baselines(db),
+            anomalies=Anomalies(db),
+            resources=Resources(db),
+            audit=AuditLog(db),
+            rejects=Rejects(db),
+        )
+
+    @property
+    def kind(self) -> str:
+        """'mongodb' or 'in-process'."""
+        return self.connection.kind
+
+    async def start(self, now: datetime) -> list[str]:
+        """Apply pending migrations (which create the indexes); returns the ids applied."""
+        return await migrate(self.connection.db, now)
+
+    async def ping(self) -> None:
+        """Raise when MongoDB does not answer."""
+        await self.connection.ping()
+
+    async def close(self) -> None:
+        """Close the client."""
+        await self.connection.close()
+
+
+def open_store(uri: str | None, *, dev: bool = False, database: str | None = None) -> Store:
+    """The store on `uri`, or in-process when `dev` and no URI (see storage.client.connect)."""
+    return Store.on(connect(uri, dev=dev, database=database))
+
+
+def memory_store() -> Store:
+    """A fresh in-process store (tests, DD0C_DEV=1)."""
+    return Store.on(in_process())
