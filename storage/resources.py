@@ -178,7 +178,10 @@ class Resources:
                 total += float(cost)
         return BurnRate(round(total, 6), running, unpriced)
 
-    async def live(self, tenant_id: str, keys: list[ResourceKey]) -> int:
-        """How many of these resources are still running or stopped (not ended)."""
-        known = await self.known(tenant_id, keys)
-        return len(known)
+    async def running_count(self, tenant_id: str, keys: list[ResourceKey]) -> int:
+        """How many of these resources are running now."""
+        count = 0
+        for key in dict.fromkeys(keys):
+            res = await self.get(tenant_id, key)
+            count += res is not None and res.state == "running"
+        return count

@@ -1,0 +1,214 @@
+"""The per-event pipeline: one SQS message in, its effects durable, then DONE.
+
+    body -> JSON -> CloudTrail record(s) -> engine.normalize (priced from the live inventory)
+         -> tenant (from the AWS account) -> store the event (unique eventID: the claim)
+         -> score against the baseline, keep the verdict -> baseline += event (exactly once)
+         -> anomaly record (pending alert) -> live inventory -> done
+
+Every write is idempotent on the CloudTrail eventID and the event document records the last
+durable step, so a duplicate, a redelivery or a crash between any two steps ends with the same
+state as one clean pass. Input that can never succeed is POISON: recorded with its reason, left
+for the queue's redrive policy to move to the DLQ. Storage failures propagate (RETRY).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from engine import CostEvent, KnownResource, Skipped, normalize_record
+from engine.records import iter_records
+from ingest.messages import Message, Outcome, Result
+from ingest.steps import EventSteps
+from pricing import Catalogue
+from storage import ForeignEventError, Store
+from storage.resources import ResourceKey
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+Fault = Callable[[str], None]
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC."""
+    return datetime.now(UTC)
+
+
+class PoisonError(Exception):
+    """The message can never be processed; the text says why."""
+
+
+class _Recording:
+    """A ResourceContext that knows nothing and remembers what it was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[ResourceKey] = []
+
+    def lookup(
+        self, account_id: str, region: str, resource_type: str, resource_id: str
+    ) -> KnownResource | None:
+        self.asked.append((account_id, region, resource_type, resource_id))
+        return None
+
+
+class _Known:
+    """A ResourceContext answering from resources fetched beforehand."""
+
+    def __init__(self, found: dict[ResourceKey, KnownResource]) -> None:
+        self._found = found
+
+    def lookup(
+        self, account_id: str, region: str, resource_type: str, resource_id: str
+    ) -> KnownResource | None:
+        return self._found.get((account_id, region, resource_type, resource_id))
+
+
+@dataclass
+class PipelineStats:
+    """Counters since start-up."""
+
+    messages: int = 0
+    records: int = 0
+    events: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    poison: int = 0
+    unrouted: int = 0
+    anomalies: int = 0
+
+
+def parse_body(body: str, max_bytes: int) -> list[Any]:
+    """The CloudTrail records in a message body (bare, EventBridge envelope or log file)."""
+    size = len(body.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise PoisonError(f"oversized: {size} bytes (limit {max_bytes})")
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise PoisonError(f"not JSON: {exc}") from None
+    records = list(iter_records(parsed))
+    if not records:
+        raise PoisonError("no CloudTrail record in the message")
+    return records
+
+
+class Pipeline:
+    """Turns SQS messages into stored events, baselines, anomalies and inventory (a Handler)."""
+
+    def __init__(
+        self,
+        store: Store,
+        catalogue: Catalogue,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        auto_attach_tenant: str | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        fault: Fault | None = None,
+    ) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self.clock = clock
+        self.auto_attach_tenant = auto_attach_tenant
+        self.max_body_bytes = max_body_bytes
+        self.stats = PipelineStats()
+        self._steps = EventSteps(store, clock, self.stats, fault or (lambda step: None))
+
+    async def handle(self, message: Message) -> Result:
+        """Process every record of one message; DONE only when all their effects are durable."""
+        self.stats.messages += 1
+        try:
+            records = parse_body(message.body, self.max_body_bytes)
+            problems = [await self._record(raw) for raw in records]
+        except PoisonError as exc:
+            return await self._reject(message, str(exc))
+        found = [(i, p) for i, p in enumerate(problems) if p is not None]
+        if found:
+            where = "" if len(records) == 1 else f"record {found[0][0] + 1} of {len(records)}: "
+            return await self._reject(message, where + found[0][1])
+        return Result(Outcome.DONE)
+
+    async def _reject(self, message: Message, reason: str) -> Result:
+        self.stats.poison += 1
+        logger.warning(
+            "rejected message: %s",
+            reason,
+            extra={"message_id": message.message_id, "group_id": message.group_id},
+        )
+        await self.store.rejects.record(
+            message.message_id,
+            message.body,
+            reason,
+            self.clock(),
+            group_id=message.group_id,
+            receive_count=message.receive_count,
+        )
+        return Result(Outcome.POISON, reason)
+
+    async def _record(self, raw: Any) -> str | None:
+        """Process one record; the reason it is malformed, or None when it is handled."""
+        self.stats.records += 1
+        recording = _Recording()
+        first = normalize_record(raw, self.catalogue, recording)
+        if isinstance(first, Skipped):
+            return self._skipped(first)
+        if not first.account_id:
+            return "no account id in the record (userIdentity.accountId / recipientAccountId)"
+        tenant = await self._tenant(first)
+        if tenant is None:
+            return None
+        event = await self._priced(tenant, raw, first, recording.asked)
+        try:
+            await self._steps.run(tenant, event)
+        except ForeignEventError as exc:
+            return str(exc)
+        return None
+
+    def _skipped(self, skipped: Skipped) -> str | None:
+        if skipped.malformed:
+            return skipped.reason
+        self.stats.ignored += 1
+        return None
+
+    async def _priced(
+        self, tenant: str, raw: Any, first: CostEvent, asked: list[ResourceKey]
+    ) -> CostEvent:
+        """The event priced with what the inventory knows (a stored copy wins later anyway)."""
+        if not asked:
+            return first
+        found = await self.store.resources.known(tenant, asked)
+        if not found:
+            return first
+        again = normalize_record(raw, self.catalogue, _Known(found))
+        return again if isinstance(again, CostEvent) else first
+
+    async def _tenant(self, event: CostEvent) -> str | None:
+        """The tenant that connected the event's account; None (and audited) when none did."""
+        account = await self.store.accounts.route(event.account_id)
+        now = self.clock()
+        if account is None and self.auto_attach_tenant is not None:
+            await self.store.tenants.ensure(self.auto_attach_tenant, now)
+            account = await self.store.accounts.attach(
+                self.auto_attach_tenant, event.account_id, now, auto=True
+            )
+        if account is not None and account.status == "active":
+            return account.tenant_id
+        self.stats.unrouted += 1
+        why = "not connected" if account is None else f"{account.status}"
+        await self.store.audit.record(
+            account.tenant_id if account else None,
+            "ingest.dropped",
+            f"event {event.event_id} for account {event.account_id} dropped: account {why}",
+            now,
+            {
+                "eventId": event.event_id,
+                "accountId": event.account_id,
+                "eventName": event.event_name,
+            },
+        )
+        return None
