@@ -91,7 +91,9 @@ class EventSteps:
 
     async def _track(self, tenant: str, event: CostEvent) -> None:
         for change in changes_for(event):
-            await self.store.resources.apply(tenant, change, event.event_id, event.event_time)
+            await self.store.resources.apply(
+                tenant, change, event.event_id, event.event_time, self.clock()
+            )
         if event.action in ENDING and event.resource_ids:
             await self._resolve(tenant, event)
         self.fault("tracked")

@@ -91,8 +91,10 @@ def _known_fields(known: KnownResource | None) -> dict[str, Any]:
     return out
 
 
-def update_for(change: ResourceChange, event_id: str, when: datetime) -> dict[str, Any]:
-    """The one atomic update that applies a change."""
+def update_for(
+    change: ResourceChange, event_id: str, when: datetime, now: datetime
+) -> dict[str, Any]:
+    """The one atomic update that applies a change (ended resources expire 30 days after now)."""
     set_: dict[str, Any] = {"lastEventTime": when, "lastEventId": event_id}
     set_.update(_known_fields(change.known))
     on_insert: dict[str, Any] = {
@@ -108,7 +110,7 @@ def update_for(change: ResourceChange, event_id: str, when: datetime) -> dict[st
         on_insert["state"] = "running"
     else:
         set_["state"] = change.state
-        set_["expireAt"] = when + ENDED_RETENTION if change.state == "ended" else None
+        set_["expireAt"] = utc(now) + ENDED_RETENTION if change.state == "ended" else None
     return {"$set": set_, "$setOnInsert": on_insert}
 
 
@@ -119,7 +121,12 @@ class Resources:
         self._col = db[COLLECTION]
 
     async def apply(
-        self, tenant_id: str, change: ResourceChange, event_id: str, event_time: datetime
+        self,
+        tenant_id: str,
+        change: ResourceChange,
+        event_id: str,
+        event_time: datetime,
+        now: datetime,
     ) -> bool:
         """Apply one change unless a newer event already touched the resource."""
         when = utc(event_time)
@@ -130,7 +137,7 @@ class Resources:
             "lastEventTime": {"$lte": when},
         }
         try:
-            await self._col.update_one(query, update_for(change, event_id, when), upsert=True)
+            await self._col.update_one(query, update_for(change, event_id, when, now), upsert=True)
         except DuplicateKeyError:
             return False
         return True
