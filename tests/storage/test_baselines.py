@@ -19,7 +19,7 @@ def _events(n: int, seed: int = 5) -> list:
     sizes = ["m5.large", "db.r6g.xlarge", "ml.g5.2xlarge", "t3$odd%name", None]
     who = [f"arn:aws:iam::111122223333:role/r{i}" for i in range(4)]
     out = []
-    for i in range(n):
+    for _ in range(n):
         cost = None if rng.random() < 0.1 else round(rng.uniform(0.01, 40.0), 4)
         out.append(
             event(

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine import Anomaly, delta_for
+from engine import Anomaly, CostEvent, delta_for
 from engine.context import changes_for
 from engine.scoring import Signals, Verdict
 from storage import ForeignEventError, Store
@@ -87,7 +87,7 @@ async def test_anomaly_status_and_alert_state(store: Store) -> None:
     assert await store.anomalies.count("t1", open_only=True) == 1
 
 
-async def _apply(store: Store, ev) -> None:  # type: ignore[no-untyped-def]
+async def _apply(store: Store, ev: CostEvent) -> None:
     for change in changes_for(ev):
         await store.resources.apply("t1", change, ev.event_id, ev.event_time, NOW)
 
