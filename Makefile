@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck unit catalogue bench clean
+.PHONY: install demo test lint typecheck cfn-lint unit catalogue bench clean
 
 $(STAMP): pyproject.toml requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,12 +23,15 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy --strict engine pricing
-	$(BIN)/mypy cli ingest bench tests
+	$(BIN)/mypy cli ingest bench tests storage app.py settings.py
+
+cfn-lint: install
+	$(BIN)/cfn-lint cloudformation/*.yaml
 
 unit: install
 	$(BIN)/pytest
 
-test: lint typecheck unit
+test: lint typecheck cfn-lint unit
 
 catalogue: install
 	$(BIN)/python -m pricing.build
