@@ -1,1 +1,346 @@
-"""Composition root (filled in below)."""
+"""Composition root: reads settings, builds clients inside the running loop, wires, serves, stops.
+
+    python app.py            # or: dd0c-cost serve [--port N]
+
+Start-up (aiohttp cleanup_ctx, inside the loop): store (migrations, indexes), Redis client, SQS
+client, price catalogue, pipeline, consumer task. Shutdown on SIGTERM/SIGINT: stop polling at
+once, close the HTTP site, let the batches in flight settle (bounded by the visibility timeout),
+then close SQS, Redis and the store, and exit 0.
+
+Nothing here does I/O at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import aioboto3
+import orjson
+import redis.asyncio as aioredis
+from aiobotocore.config import AioConfig
+from aiohttp import web
+from botocore.exceptions import ClientError
+
+from ingest.consumer import Consumer, ConsumerConfig
+from ingest.pipeline import Pipeline
+from pricing import load_catalogue
+from settings import ConfigError, Settings, load_settings, mask_url
+from storage import Store, StoreConfigError, open_store
+from storage.tenants import DEV_TENANT
+
+if TYPE_CHECKING:
+    from types_aiobotocore_sqs import SQSClient
+
+logger = logging.getLogger("app")  # not __name__: "__main__" under `python app.py`
+
+CHECK_TIMEOUT = 2.0
+REDIS_TIMEOUT = 2.0
+HTTP_SHUTDOWN_TIMEOUT = 5.0
+# Share of the visibility timeout that shutdown waits for batches in flight: past the timeout
+# SQS hands their messages out again anyway, and the rest of the budget closes the clients.
+DRAIN_SHARE = 0.8
+
+
+@dataclass
+class Services:
+    """Everything start-up built, for the handlers and for shutdown."""
+
+    store: Store
+    redis: aioredis.Redis
+    pipeline: Pipeline
+    consumer: Consumer | None = None
+    consumer_task: asyncio.Task[None] | None = None
+    stopping: bool = False
+
+    def stop_ingest(self) -> None:
+        """Stop polling SQS (idempotent); batches in flight carry on and settle."""
+        self.stopping = True
+        if self.consumer is not None:
+            self.consumer.stop()
+
+
+SETTINGS = web.AppKey("settings", Settings)
+SERVICES = web.AppKey("services", Services)
+
+
+# --- logging -------------------------------------------------------------------------------
+
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, then the record's `extra` fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON."""
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update((k, v) for k, v in vars(record).items() if k not in _RECORD_FIELDS)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry, default=str).decode()
+
+
+def configure_logging(level: str) -> None:
+    """Send every log record to stderr as JSON lines, at `level` and above."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    for old in root.handlers[:]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+# --- start-up and shutdown -----------------------------------------------------------------
+
+
+def build_app(settings: Settings) -> web.Application:
+    """The aiohttp application: routes, and a cleanup context that owns every client."""
+    app = web.Application()
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_lifecycle)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app
+
+
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+    """Build every client inside the running loop; close them all, in reverse, on cleanup."""
+    settings = app[SETTINGS]
+    async with contextlib.AsyncExitStack() as stack:
+        store = await _open_store(settings, stack)
+        redis = aioredis.from_url(
+            settings.redis_url.get_secret_value(),
+            socket_timeout=REDIS_TIMEOUT,
+            socket_connect_timeout=REDIS_TIMEOUT,
+        )
+        stack.push_async_callback(redis.aclose)
+        catalogue = await asyncio.to_thread(load_catalogue)
+        pipeline = Pipeline(
+            store, catalogue, auto_attach_tenant=DEV_TENANT if settings.dev else None
+        )
+        services = Services(store=store, redis=redis, pipeline=pipeline)
+        app[SERVICES] = services
+        await _start_consumer(settings, services, stack)
+        logger.info("started", extra={"settings": settings.describe(), "store": store.kind})
+        yield
+        services.stop_ingest()
+    logger.info("stopped")
+
+
+async def _open_store(settings: Settings, stack: contextlib.AsyncExitStack) -> Store:
+    uri = settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None
+    store = open_store(uri, dev=settings.dev)
+    stack.push_async_callback(store.close)
+    if store.kind == "in-process":
+        logger.warning("DD0C_DEV=1: in-process store, nothing survives a restart")
+    now = datetime.now(UTC)
+    applied = await store.start(now)
+    if applied:
+        logger.info("migrations applied", extra={"migrations": applied})
+    if settings.dev:
+        await store.tenants.ensure(DEV_TENANT, now)
+    return store
+
+
+async def _start_consumer(
+    settings: Settings, services: Services, stack: contextlib.AsyncExitStack
+) -> None:
+    if settings.sqs_queue_url is None:
+        logger.warning("DD0C_DEV=1 without SQS_QUEUE_URL: no SQS consumer, nothing is ingested")
+        return
+    sqs: SQSClient = await stack.enter_async_context(
+        aioboto3.Session().client(
+            "sqs",
+            region_name=settings.aws_region,
+            endpoint_url=settings.aws_endpoint_url or None,
+            config=AioConfig(
+                connect_timeout=5,
+                read_timeout=30,  # above the 20 s long poll
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
+        )
+    )
+    consumer = Consumer(
+        sqs,
+        services.pipeline,
+        ConsumerConfig(
+            queue_url=settings.sqs_queue_url,
+            pollers=settings.pollers,
+            visibility_timeout=settings.visibility_timeout,
+        ),
+    )
+    task = asyncio.create_task(consumer.run(), name="sqs-consumer")
+    task.add_done_callback(_report_consumer_end)
+    services.consumer, services.consumer_task = consumer, task
+    # Registered after the SQS client, so it runs first: drain, then close the client.
+    stack.push_async_callback(_drain, services, DRAIN_SHARE * settings.visibility_timeout)
+
+
+def _report_consumer_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("SQS consumer failed", exc_info=task.exception())
+
+
+async def _drain(services: Services, bound: float) -> None:
+    """Stop polling and wait, up to `bound` seconds, for the batches in flight to settle."""
+    services.stop_ingest()
+    task = services.consumer_task
+    if task is None:
+        return
+    done, _ = await asyncio.wait({task}, timeout=bound)
+    if not done:
+        logger.warning("batches still in flight after %.0f s; abandoning them", bound)
+        task.cancel()
+        await asyncio.wait({task})
+
+
+# --- routes --------------------------------------------------------------------------------
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process is alive (no dependency is checked)."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """MongoDB, Redis and SQS answer (checked concurrently); also the ingest counters."""
+    settings, services = request.app[SETTINGS], request.app[SERVICES]
+    names = ("mongodb", "redis", "sqs")
+    results = await asyncio.gather(
+        _check(services.store.ping, _store_target(settings, services.store)),
+        _check(services.redis.ping, mask_url(settings.redis_url.get_secret_value())),
+        _check_sqs(settings, services),
+    )
+    checks = dict(zip(names, results, strict=True))
+    ready = all(result in ("ok", "not configured") for result in results)
+    body = {"ready": ready, "checks": checks, "ingest": _ingest_stats(services)}
+    return web.json_response(body, status=200 if ready else 503)
+
+
+async def _check(probe: Callable[[], Awaitable[Any]], target: str) -> str:
+    """'ok', or what is wrong with `target` (exception type or AWS error code, never text)."""
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT):
+            await probe()
+    except TimeoutError:
+        return f"timed out after {CHECK_TIMEOUT:g} s: {target}"
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", type(exc).__name__)
+        return f"error: {target} ({code})"
+    except Exception as exc:
+        return f"unreachable: {target} ({type(exc).__name__})"
+    return "ok"
+
+
+async def _check_sqs(settings: Settings, services: Services) -> str:
+    consumer, task = services.consumer, services.consumer_task
+    if consumer is None or task is None:
+        return "not configured"
+    target = settings.sqs_queue_url or ""
+    if services.stopping:
+        return f"stopping: {target}"
+    if task.done():
+        return f"consumer stopped: {target}"
+    return await _check(consumer.ping, target)
+
+
+def _store_target(settings: Settings, store: Store) -> str:
+    if store.kind == "in-process" or settings.mongodb_uri is None:
+        return "in-process"
+    return mask_url(settings.mongodb_uri.get_secret_value())
+
+
+def _ingest_stats(services: Services) -> dict[str, Any]:
+    consumer = services.consumer
+    return {
+        "consumer": dataclasses.asdict(consumer.stats) if consumer else None,
+        "pipeline": dataclasses.asdict(services.pipeline.stats),
+    }
+
+
+# --- running -------------------------------------------------------------------------------
+
+
+def run(settings: Settings) -> int:
+    """Serve on 0.0.0.0:PORT until SIGTERM/SIGINT, then shut down cleanly; the exit code."""
+    configure_logging(settings.log_level)
+    return asyncio.run(_serve(settings))
+
+
+async def _serve(settings: Settings) -> int:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    app = build_app(settings)
+    runner = web.AppRunner(app, shutdown_timeout=HTTP_SHUTDOWN_TIMEOUT)
+    try:
+        if not await _setup(runner):
+            return 1
+        try:
+            return await _listen_until(stop, runner, settings.port)
+        finally:
+            await runner.cleanup()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+
+
+async def _listen_until(stop: asyncio.Event, runner: web.AppRunner, port: int) -> int:
+    """Serve HTTP until `stop` is set, then stop polling SQS first; the exit code."""
+    try:
+        await web.TCPSite(runner, "0.0.0.0", port).start()
+    except OSError as exc:
+        logger.error("cannot listen on port %d: %s", port, exc.strerror or exc)
+        return 1
+    logger.info("serving", extra={"port": port})
+    await stop.wait()
+    logger.info("signal received: stopping")
+    runner.app[SERVICES].stop_ingest()
+    return 0
+
+
+async def _setup(runner: web.AppRunner) -> bool:
+    """Run start-up; False (logged) when it failed for any reason but bad configuration."""
+    try:
+        await runner.setup()
+    except StoreConfigError:
+        raise
+    except Exception as exc:
+        logger.exception("start-up failed (%s)", type(exc).__name__)
+        return False
+    return True
+
+
+def main(overrides: Mapping[str, str] | None = None) -> int:
+    """Load settings from the environment (plus `overrides`) and serve; the exit code."""
+    try:
+        settings = load_settings({**os.environ, **(overrides or {})})
+        return run(settings)
+    except (ConfigError, StoreConfigError) as exc:
+        print(f"dd0c-cost: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -32,7 +32,8 @@ from storage.resources import ResourceKey
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
-Fault = Callable[[str], None]
+Fault = Callable[[str, str], None]
+"""Called with (step, eventID) after each durable write; tests raise there to simulate crashes."""
 
 
 def utc_now() -> datetime:
@@ -117,7 +118,7 @@ class Pipeline:
         self.auto_attach_tenant = auto_attach_tenant
         self.max_body_bytes = max_body_bytes
         self.stats = PipelineStats()
-        self._steps = EventSteps(store, clock, self.stats, fault or (lambda step: None))
+        self._steps = EventSteps(store, clock, self.stats, fault or (lambda step, event_id: None))
 
     async def handle(self, message: Message) -> Result:
         """Process every record of one message; DONE only when all their effects are durable."""

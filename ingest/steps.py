@@ -3,8 +3,8 @@
     claim (store the event) -> score (keep the verdict) -> learn (baseline) -> record (anomaly)
     -> track (live inventory, resolve anomalies of ended resources) -> done
 
-`fault(step)` is called after each durable write: tests and the chaos benchmark raise there to
-prove that a crash anywhere leaves nothing half-counted.
+`fault(step, event_id)` is called after each durable write: tests and the chaos benchmark raise
+there to prove that a crash anywhere leaves nothing half-counted.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class EventSteps:
         store: Store,
         clock: Callable[[], datetime],
         stats: PipelineStats,
-        fault: Callable[[str], None],
+        fault: Callable[[str, str], None],
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
     ) -> None:
         self.store = store
@@ -50,7 +50,7 @@ class EventSteps:
         if stored.step >= Step.DONE:
             self.stats.duplicates += 1
             return
-        self.fault("claimed")
+        self.fault("claimed", event.event_id)
         if claim.new:
             self.stats.events += 1
         else:
@@ -63,7 +63,7 @@ class EventSteps:
         if stored.step < Step.TRACKED:
             await self._track(tenant, event)
         await self.store.events.advance(tenant, event.event_id, Step.DONE)
-        self.fault("done")
+        self.fault("done", event.event_id)
 
     async def _score(self, tenant: str, event: CostEvent, stored: StoredEvent) -> Verdict:
         kept = stored.stored_verdict()
@@ -72,21 +72,21 @@ class EventSteps:
         baseline = await self.store.baselines.get(tenant, key_of(event))
         verdict = score_event(event, baseline, event.event_time, self.thresholds)
         verdict = await self.store.events.save_verdict(tenant, event.event_id, verdict)
-        self.fault("scored")
+        self.fault("scored", event.event_id)
         return verdict
 
     async def _learn(self, tenant: str, event: CostEvent) -> None:
         delta = delta_for(event)
         if delta is not None:
             await self.store.baselines.apply(tenant, delta)
-            self.fault("learned")
+            self.fault("learned", event.event_id)
         await self.store.events.advance(tenant, event.event_id, Step.LEARNED)
 
     async def _record(self, tenant: str, event: CostEvent, verdict: Verdict) -> None:
         if verdict.anomaly is not None:
             if await self.store.anomalies.create(tenant, event, verdict.anomaly, self.clock()):
                 self.stats.anomalies += 1
-            self.fault("recorded")
+            self.fault("recorded", event.event_id)
         await self.store.events.advance(tenant, event.event_id, Step.RECORDED)
 
     async def _track(self, tenant: str, event: CostEvent) -> None:
@@ -96,7 +96,7 @@ class EventSteps:
             )
         if event.action in ENDING and event.resource_ids:
             await self._resolve(tenant, event)
-        self.fault("tracked")
+        self.fault("tracked", event.event_id)
         await self.store.events.advance(tenant, event.event_id, Step.TRACKED)
 
     async def _resolve(self, tenant: str, event: CostEvent) -> None:

@@ -184,7 +184,7 @@ class _CrashAt:
     def __init__(self, step: str) -> None:
         self.step, self.crashes = step, 0
 
-    def __call__(self, name: str) -> None:
+    def __call__(self, name: str, event_id: str) -> None:
         if name == self.step:
             self.crashes += 1
             raise Crash(name)

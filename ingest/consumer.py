@@ -1,0 +1,193 @@
+"""The SQS consumer: a few long-poll loops on one FIFO queue, driving the per-event pipeline.
+
+Each poller receives a batch, hands it to `ingest._batch` (groups concurrently, each group in
+order, then settle) and only then polls again, so at most `pollers × batch_size` messages are
+in flight. `stop()` cancels the long polls that are waiting, lets the batches being processed
+finish and settle, and then `run()` returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ingest._batch import BatchSettings, ConsumerStats, process_batch
+from ingest.messages import Handler, Message
+
+if TYPE_CHECKING:
+    from types_aiobotocore_sqs import SQSClient
+    from types_aiobotocore_sqs.type_defs import MessageTypeDef
+
+__all__ = ["Consumer", "ConsumerConfig", "ConsumerStats"]
+
+logger = logging.getLogger(__name__)
+
+MAX_VISIBILITY_TIMEOUT = 43_200
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerConfig:
+    """How one consumer polls its queue."""
+
+    queue_url: str
+    pollers: int = 2
+    batch_size: int = 10
+    wait_seconds: int = 20
+    visibility_timeout: int = 60
+    heartbeat_every: float | None = None
+    error_backoff: float = 1.0
+    max_error_backoff: float = 20.0
+
+    def __post_init__(self) -> None:
+        checks = {
+            "pollers must be at least 1": self.pollers >= 1,
+            "batch_size must be 1 to 10": 1 <= self.batch_size <= 10,
+            "wait_seconds must be 0 to 20": 0 <= self.wait_seconds <= 20,
+            "visibility_timeout must be 1 to 43200": (
+                1 <= self.visibility_timeout <= MAX_VISIBILITY_TIMEOUT
+            ),
+            "heartbeat_every must be above 0 and below visibility_timeout": (
+                0 < self.heartbeat_interval < self.visibility_timeout
+            ),
+            "error backoffs must be above 0": min(self.error_backoff, self.max_error_backoff) > 0,
+        }
+        problems = [problem for problem, ok in checks.items() if not ok]
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    @property
+    def heartbeat_interval(self) -> float:
+        """Seconds between visibility extensions: `heartbeat_every`, or a third of the timeout."""
+        if self.heartbeat_every is not None:
+            return self.heartbeat_every
+        return self.visibility_timeout / 3
+
+
+class Consumer:
+    """Long-polls one SQS queue with `pollers` loops and settles what the handler decides."""
+
+    def __init__(self, sqs: SQSClient, handler: Handler, config: ConsumerConfig) -> None:
+        self.stats = ConsumerStats()
+        self._sqs = sqs
+        self._handler = handler
+        self._config = config
+        self._batch = BatchSettings(
+            queue_url=config.queue_url,
+            visibility_timeout=config.visibility_timeout,
+            heartbeat_every=config.heartbeat_interval,
+        )
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop_requested = False
+        self._stopping = asyncio.Event()
+        self._receives: set[asyncio.Task[list[Message]]] = set()
+
+    async def run(self) -> None:
+        """Poll until `stop()`; return once every batch in flight has been settled."""
+        if self._loop is not None:
+            raise RuntimeError("a Consumer runs once")
+        self._loop = asyncio.get_running_loop()
+        if self._stop_requested:
+            self._stopping.set()
+        logger.info(
+            "consumer started",
+            extra={"queue_url": self._config.queue_url, "pollers": self._config.pollers},
+        )
+        async with asyncio.TaskGroup() as pollers:
+            for number in range(self._config.pollers):
+                pollers.create_task(self._poll(), name=f"sqs-poller-{number}")
+        logger.info("consumer stopped", extra={"queue_url": self._config.queue_url})
+
+    def stop(self) -> None:
+        """Stop polling and let in-flight batches finish; idempotent, safe in a signal handler."""
+        self._stop_requested = True
+        if self._loop is None:
+            return
+        # call_soon_threadsafe only appends to a deque and wakes the loop: fine from a signal
+        # handler or another thread, and cancelling tasks must happen on the loop itself.
+        with contextlib.suppress(RuntimeError):  # the loop is already closed
+            self._loop.call_soon_threadsafe(self._interrupt)
+
+    async def ping(self) -> None:
+        """Check that the queue answers (GetQueueAttributes); raises the SDK's error if not."""
+        await self._sqs.get_queue_attributes(
+            QueueUrl=self._config.queue_url, AttributeNames=["QueueArn"]
+        )
+
+    def _interrupt(self) -> None:
+        self._stopping.set()
+        for receive in self._receives:
+            receive.cancel()
+
+    async def _poll(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                messages = await self._receive_unless_stopped()
+            except Exception as error:
+                failures += 1
+                await self._back_off(failures, error)
+                continue
+            failures = 0
+            if messages:
+                self.stats.received += len(messages)
+                self.stats.in_flight += len(messages)
+                await process_batch(self._sqs, self._handler, self._batch, self.stats, messages)
+
+    async def _receive_unless_stopped(self) -> list[Message]:
+        """Receive one batch; `stop()` cancels the long poll and this returns no messages.
+
+        Whatever a cancelled poll might have received stays in the queue and becomes visible
+        again after the visibility timeout.
+        """
+        receive = asyncio.create_task(self._receive())
+        self._receives.add(receive)
+        try:
+            return await receive
+        except asyncio.CancelledError:
+            this = asyncio.current_task()
+            if self._stopping.is_set() and this is not None and not this.cancelling():
+                return []
+            raise
+        finally:
+            self._receives.discard(receive)
+
+    async def _receive(self) -> list[Message]:
+        response = await self._sqs.receive_message(
+            QueueUrl=self._config.queue_url,
+            MaxNumberOfMessages=self._config.batch_size,
+            WaitTimeSeconds=self._config.wait_seconds,
+            VisibilityTimeout=self._config.visibility_timeout,
+            MessageSystemAttributeNames=["All"],
+        )
+        return [_to_message(raw) for raw in response.get("Messages", [])]
+
+    async def _back_off(self, failures: int, error: Exception) -> None:
+        self.stats.receive_errors += 1
+        ceiling = self._config.error_backoff * 2 ** min(failures - 1, 16)
+        delay = random.uniform(0.5, 1.0) * min(ceiling, self._config.max_error_backoff)
+        logger.warning(
+            "ReceiveMessage failed (%s: %s); retrying in %.2f s",
+            type(error).__name__,
+            error,
+            delay,
+            extra={"queue_url": self._config.queue_url, "failures": failures},
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+
+
+def _to_message(raw: MessageTypeDef) -> Message:
+    attributes = raw.get("Attributes", {})
+    sent = attributes.get("SentTimestamp")
+    return Message(
+        message_id=raw["MessageId"],
+        receipt_handle=raw["ReceiptHandle"],
+        body=raw.get("Body", ""),
+        group_id=attributes.get("MessageGroupId"),
+        receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
+        sent_at_ms=int(sent) if sent else None,
+    )

@@ -1,0 +1,262 @@
+"""The service's configuration: environment variables read once into one model.
+
+    settings = load_settings()                   # os.environ
+    settings = load_settings({"DD0C_DEV": "1"})  # tests: a plain mapping, os.environ untouched
+
+Every invalid or missing variable raises `ConfigError`, whose message is one line naming the
+variable and saying what it should be. Secrets (and connection strings, which may carry
+passwords) are `SecretStr`: never in a message, a repr or `describe()`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_MIN_TOKEN_KEY = 32
+# Environment variables whose values are never shown (describe() says "set" / "unset").
+SECRETS = frozenset({"SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET", "DD0C_TOKEN_KEY"})
+# Connection strings: shown with their credentials masked.
+_MASKED = frozenset({"MONGODB_URI", "REDIS_URL"})
+
+
+class ConfigError(Exception):
+    """A missing or invalid environment variable; the message is one line naming it."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+        self.problem = problem
+
+
+def mask_url(url: str) -> str:
+    """`url` without credentials: userinfo and query string replaced by `***`."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "***" if "@" in url else url
+    if "@" in rest:
+        rest = "***@" + rest.rpartition("@")[2]
+    if "?" in rest:
+        rest = rest.partition("?")[0] + "?***"
+    return f"{scheme}://{rest}"
+
+
+def _invalid(problem: str, value: Any = None, *, echo: bool = True) -> PydanticCustomError:
+    """A validation error whose message is `problem`, plus the offending value when safe."""
+    if echo and value is not None:
+        problem = f"{problem} (got {_shown(value)})"
+    # Braces would be read as placeholders by pydantic's message template.
+    return PydanticCustomError("dd0c_config", problem.replace("{", "(").replace("}", ")"))
+
+
+def _shown(value: Any) -> str:
+    text = mask_url(value) if isinstance(value, str) else str(value)
+    return repr(text[:80] + "…" if len(text) > 80 else text)
+
+
+def _whole_number(value: Any, low: int, high: int, what: str = "") -> int:
+    problem = f"must be a whole number{what} from {low} to {high}"
+    try:
+        number = int(str(value).strip(), 10)
+    except ValueError:
+        raise _invalid(problem, value) from None
+    if not low <= number <= high:
+        raise _invalid(problem, value)
+    return number
+
+
+def _http_url(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    problem = "must be an http:// or https:// URL"
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise _invalid(problem, value) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in text:
+        raise _invalid(problem, value)
+    return text
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment (DESIGN.md, "Configuration")."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=True, extra="ignore", frozen=True, env_ignore_empty=True
+    )
+
+    mongodb_uri: SecretStr | None = Field(default=None, validation_alias="MONGODB_URI")
+    redis_url: SecretStr = Field(
+        default=SecretStr("redis://127.0.0.1:6379/0"), validation_alias="REDIS_URL"
+    )
+    sqs_queue_url: str | None = Field(default=None, validation_alias="SQS_QUEUE_URL")
+    sqs_dlq_url: str | None = Field(default=None, validation_alias="SQS_DLQ_URL")
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+    slack_client_id: str | None = Field(default=None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_CLIENT_SECRET"
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    )
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    token_key: SecretStr | None = Field(default=None, validation_alias="DD0C_TOKEN_KEY")
+    public_url: str | None = Field(default=None, validation_alias="DD0C_PUBLIC_URL")
+    port: int = Field(default=3000, validation_alias="PORT")
+    dev: bool = Field(default=False, validation_alias="DD0C_DEV")
+    pollers: int = Field(default=2, validation_alias="DD0C_POLLERS")
+    visibility_timeout: int = Field(default=60, validation_alias="DD0C_VISIBILITY_TIMEOUT")
+    log_level: LogLevel = Field(default="INFO", validation_alias="LOG_LEVEL")
+
+    @field_validator("mongodb_uri", mode="before")
+    @classmethod
+    def _mongodb_uri(cls, value: Any) -> Any:
+        if value is not None and not str(value).startswith(("mongodb://", "mongodb+srv://")):
+            raise _invalid("must be a mongodb:// or mongodb+srv:// connection string", value)
+        return value
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _redis_url(cls, value: Any) -> Any:
+        if isinstance(value, SecretStr):  # the default
+            return value
+        if not str(value).startswith(("redis://", "rediss://", "unix://")):
+            raise _invalid("must be a redis://, rediss:// or unix:// URL", value)
+        return value
+
+    @field_validator(
+        "sqs_queue_url",
+        "sqs_dlq_url",
+        "aws_endpoint_url",
+        "slack_api_url",
+        "public_url",
+        mode="before",
+    )
+    @classmethod
+    def _urls(cls, value: Any) -> str | None:
+        return _http_url(value)
+
+    @field_validator("aws_region", mode="before")
+    @classmethod
+    def _region(cls, value: Any) -> Any:
+        if not _REGION.match(str(value)):
+            raise _invalid("must be an AWS region name such as us-east-1", value)
+        return value
+
+    @field_validator("token_key", mode="before")
+    @classmethod
+    def _token_key(cls, value: Any) -> Any:
+        if value is not None and len(str(value)) < _MIN_TOKEN_KEY:
+            raise _invalid(f"must be at least {_MIN_TOKEN_KEY} characters long", echo=False)
+        return value
+
+    @field_validator("port", mode="before")
+    @classmethod
+    def _port(cls, value: Any) -> int:
+        return _whole_number(value, 1, 65535)
+
+    @field_validator("pollers", mode="before")
+    @classmethod
+    def _pollers(cls, value: Any) -> int:
+        return _whole_number(value, 1, 32)
+
+    @field_validator("visibility_timeout", mode="before")
+    @classmethod
+    def _visibility_timeout(cls, value: Any) -> int:
+        return _whole_number(value, 5, 43_200, " of seconds")
+
+    @field_validator("dev", mode="before")
+    @classmethod
+    def _dev(cls, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text not in _TRUE | _FALSE:
+            raise _invalid("must be 1 or 0 (or true/false, yes/no, on/off)", value)
+        return text in _TRUE
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: Any) -> str:
+        text = str(value).strip().upper()
+        if text not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise _invalid("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL", value)
+        return text
+
+    @model_validator(mode="after")
+    def _required_outside_dev(self) -> Settings:
+        if self.dev:
+            return self
+        if self.mongodb_uri is None:
+            raise ConfigError(
+                "MONGODB_URI",
+                "must be set to a MongoDB connection string (mongodb://host:27017/dd0c_cost), "
+                "or set DD0C_DEV=1 for an in-process store",
+            )
+        if self.sqs_queue_url is None:
+            raise ConfigError(
+                "SQS_QUEUE_URL",
+                "must be set to the ingestion queue's URL, or set DD0C_DEV=1 to run without one",
+            )
+        return self
+
+    def describe(self) -> dict[str, Any]:
+        """Every variable and its value for the start-up log: secrets only as "set"/"unset"."""
+        described: dict[str, Any] = {}
+        for name, field in type(self).model_fields.items():
+            variable = str(field.validation_alias)
+            described[variable] = _describe(variable, getattr(self, name))
+        return described
+
+
+def _describe(variable: str, value: Any) -> Any:
+    if variable in SECRETS:
+        return "unset" if value is None else "set"
+    if isinstance(value, SecretStr):
+        return mask_url(value.get_secret_value())
+    return value
+
+
+def variables() -> list[str]:
+    """The names of every environment variable `Settings` reads."""
+    return [str(field.validation_alias) for field in Settings.model_fields.values()]
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from `env` (default os.environ); raises ConfigError naming the first bad one."""
+    source = os.environ if env is None else env
+    # Empty means unset, as pydantic-settings' env_ignore_empty does for os.environ.
+    values = {name: source[name] for name in variables() if source.get(name, "") != ""}
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        raise _config_error(exc) from None
+
+
+def _config_error(exc: ValidationError) -> ConfigError:
+    errors = exc.errors(include_url=False, include_input=False)
+    first = errors[0]
+    variable = str(first["loc"][0]) if first["loc"] else "configuration"
+    problem = first["msg"]
+    if len(errors) > 1:
+        problem += f" (and {len(errors) - 1} more: {', '.join(_names(errors[1:]))})"
+    return ConfigError(variable, problem)
+
+
+def _names(errors: list[Any]) -> list[str]:
+    return [str(error["loc"][0]) for error in errors if error["loc"]]

@@ -1,0 +1,186 @@
+"""settings.load_settings: defaults, every rule, one-line messages, secrets never shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from settings import ConfigError, Settings, load_settings, mask_url, variables
+
+DEV = {"DD0C_DEV": "1"}
+PROD = {"MONGODB_URI": "mongodb://db:27017/dd0c_cost", "SQS_QUEUE_URL": "https://sqs.test/1/q.fifo"}
+SECRET = "s3cr3t-" + "x" * 40
+
+
+def error_for(env: dict[str, str]) -> ConfigError:
+    """The ConfigError `env` raises."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env)
+    return caught.value
+
+
+def test_defaults_in_dev_mode() -> None:
+    settings = load_settings(DEV)
+    assert settings.dev is True
+    assert settings.mongodb_uri is None
+    assert settings.redis_url.get_secret_value() == "redis://127.0.0.1:6379/0"
+    assert settings.sqs_queue_url is None
+    assert settings.aws_region == "us-east-1"
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert (settings.port, settings.pollers, settings.visibility_timeout) == (3000, 2, 60)
+    assert settings.log_level == "INFO"
+
+
+def test_reads_the_mapping_given_not_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORT", "not a port")  # would fail if os.environ were read
+    assert load_settings({**DEV, "PORT": "8080"}).port == 8080
+
+
+def test_empty_values_count_as_unset() -> None:
+    settings = load_settings({**DEV, "PORT": "", "SQS_QUEUE_URL": "", "DD0C_TOKEN_KEY": ""})
+    assert (settings.port, settings.sqs_queue_url, settings.token_key) == (3000, None, None)
+
+
+def test_every_variable_is_read() -> None:
+    env = {
+        **PROD,
+        "REDIS_URL": "rediss://cache:6380/1",
+        "SQS_DLQ_URL": "https://sqs.test/1/q-dlq.fifo",
+        "AWS_REGION": "eu-west-1",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
+        "SLACK_CLIENT_ID": "123.456",
+        "SLACK_CLIENT_SECRET": SECRET,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": "http://127.0.0.1:9999/api/",
+        "DD0C_TOKEN_KEY": SECRET,
+        "DD0C_PUBLIC_URL": "https://cost.example.com",
+        "PORT": "8080",
+        "DD0C_DEV": "false",
+        "DD0C_POLLERS": "32",
+        "DD0C_VISIBILITY_TIMEOUT": "5",
+        "LOG_LEVEL": "debug",
+    }
+    assert set(env) == set(variables())
+    settings = load_settings(env)
+    assert settings.aws_endpoint_url == "http://127.0.0.1:5000"
+    assert settings.public_url == "https://cost.example.com"
+    assert (settings.pollers, settings.visibility_timeout, settings.dev) == (32, 5, False)
+    assert settings.log_level == "DEBUG"
+    assert isinstance(settings.token_key, SecretStr)
+    assert settings.token_key.get_secret_value() == SECRET
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "MONGODB_URI: must be set to a MongoDB connection string"),
+        ({"MONGODB_URI": PROD["MONGODB_URI"]}, "SQS_QUEUE_URL: must be set"),
+        ({**PROD, "MONGODB_URI": "postgres://db/x"}, "MONGODB_URI: must be a mongodb:// or"),
+        ({**DEV, "PORT": "abc"}, "PORT: must be a whole number from 1 to 65535 (got 'abc')"),
+        ({**DEV, "PORT": "0"}, "PORT: must be a whole number from 1 to 65535 (got '0')"),
+        ({**DEV, "PORT": "65536"}, "PORT: must be a whole number from 1 to 65535"),
+        ({**DEV, "PORT": "80.5"}, "PORT: must be a whole number"),
+        ({**DEV, "DD0C_DEV": "maybe"}, "DD0C_DEV: must be 1 or 0"),
+        ({**DEV, "DD0C_POLLERS": "0"}, "DD0C_POLLERS: must be a whole number from 1 to 32"),
+        ({**DEV, "DD0C_POLLERS": "33"}, "DD0C_POLLERS: must be a whole number from 1 to 32"),
+        ({**DEV, "DD0C_VISIBILITY_TIMEOUT": "4"}, "DD0C_VISIBILITY_TIMEOUT: must be a whole"),
+        ({**DEV, "DD0C_VISIBILITY_TIMEOUT": "43201"}, "DD0C_VISIBILITY_TIMEOUT: must be a whole"),
+        ({**DEV, "LOG_LEVEL": "loud"}, "LOG_LEVEL: must be one of DEBUG, INFO"),
+        ({**DEV, "REDIS_URL": "http://cache:6379"}, "REDIS_URL: must be a redis://"),
+        ({**DEV, "SQS_QUEUE_URL": "sqs.us-east-1/q"}, "SQS_QUEUE_URL: must be an http:// or"),
+        ({**DEV, "SQS_DLQ_URL": "ftp://x/q"}, "SQS_DLQ_URL: must be an http:// or https://"),
+        ({**DEV, "AWS_ENDPOINT_URL": "localhost:5000"}, "AWS_ENDPOINT_URL: must be an http"),
+        ({**DEV, "AWS_ENDPOINT_URL": "http://h:port"}, "AWS_ENDPOINT_URL: must be an http"),
+        ({**DEV, "SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL: must be an http"),
+        ({**DEV, "DD0C_PUBLIC_URL": "https://"}, "DD0C_PUBLIC_URL: must be an http"),
+        ({**DEV, "AWS_REGION": "Virginia"}, "AWS_REGION: must be an AWS region name"),
+        ({**DEV, "DD0C_TOKEN_KEY": "too-short"}, "DD0C_TOKEN_KEY: must be at least 32 characters"),
+    ],
+)
+def test_each_rule_names_its_variable_in_one_line(env: dict[str, str], expected: str) -> None:
+    message = str(error_for(env))
+    assert message.startswith(expected)
+    assert "\n" not in message
+    assert error_for(env).variable == expected.split(":")[0]
+
+
+@pytest.mark.parametrize("value", ["1", "true", "TRUE", "yes", "on"])
+def test_dev_mode_needs_neither_mongodb_nor_a_queue(value: str) -> None:
+    settings = load_settings({"DD0C_DEV": value})
+    assert settings.dev is True
+
+
+def test_production_settings_are_accepted() -> None:
+    settings = load_settings({**PROD, "MONGODB_URI": "mongodb+srv://u:p@cluster0.example.net/x"})
+    assert settings.dev is False
+    assert settings.sqs_queue_url == PROD["SQS_QUEUE_URL"]
+
+
+def test_several_problems_are_still_one_line_naming_the_others() -> None:
+    message = str(error_for({**DEV, "PORT": "x", "DD0C_POLLERS": "0", "LOG_LEVEL": "?"}))
+    assert message.startswith("PORT: ")
+    assert "DD0C_POLLERS" in message and "LOG_LEVEL" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {**DEV, "DD0C_TOKEN_KEY": "hunter2-short"},
+        {**PROD, "MONGODB_URI": "mongo://admin:hunter2@db/x"},
+        {**DEV, "REDIS_URL": "http://:hunter2@cache:6379/0"},
+        {**DEV, "SQS_QUEUE_URL": "ftp://user:hunter2@sqs/q"},
+    ],
+)
+def test_messages_never_echo_a_secret(env: dict[str, str]) -> None:
+    assert "hunter2" not in str(error_for(env))
+
+
+def test_repr_and_describe_hide_secrets() -> None:
+    env = {
+        **PROD,
+        "MONGODB_URI": "mongodb://admin:hunter2@db:27017/dd0c_cost?authSource=admin",
+        "REDIS_URL": "redis://:hunter2@cache:6379/0",
+        "SLACK_CLIENT_SECRET": "hunter2-client",
+        "SLACK_SIGNING_SECRET": "hunter2-signing",
+        "DD0C_TOKEN_KEY": "hunter2-" + "k" * 32,
+    }
+    settings = load_settings(env)
+    described = settings.describe()
+    for shown in (repr(settings), str(settings), str(described)):
+        assert "hunter2" not in shown
+    assert described["SLACK_CLIENT_SECRET"] == "set"
+    assert described["DD0C_TOKEN_KEY"] == "set"
+    assert described["SLACK_SIGNING_SECRET"] == "set"
+    assert described["MONGODB_URI"] == "mongodb://***@db:27017/dd0c_cost?***"
+    assert described["REDIS_URL"] == "redis://***@cache:6379/0"
+    assert described["SQS_QUEUE_URL"] == PROD["SQS_QUEUE_URL"]
+
+
+def test_describe_lists_every_variable() -> None:
+    described = load_settings(DEV).describe()
+    assert list(described) == variables()
+    assert described["DD0C_TOKEN_KEY"] == "unset"
+    assert described["PORT"] == 3000
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+        ("redis://user:p@ss@h:1/0", "redis://***@h:1/0"),
+        ("mongodb+srv://u:p@a,b/db?password=x", "mongodb+srv://***@a,b/db?***"),
+        ("no-scheme:p@host", "***"),
+    ],
+)
+def test_mask_url(url: str, masked: str) -> None:
+    assert mask_url(url) == masked
+
+
+def test_settings_are_frozen() -> None:
+    settings: Any = load_settings(DEV)
+    with pytest.raises(ValueError, match="frozen"):
+        settings.port = 1
+    assert isinstance(settings, Settings)
