@@ -19,14 +19,41 @@ Sensitivity = Literal["low", "medium", "high"]
 BASELINE_VERSION = 1
 
 
+MICROS = 1_000_000
+
+
+def to_micros(cost: float) -> int:
+    """An hourly cost in whole micro-dollars (what baselines add up, exactly)."""
+    return round(cost * MICROS)
+
+
+def square_micros(micros: int) -> int:
+    """The square of a micro-dollar amount, in micro-dollars squared per MICROS (rounded)."""
+    return (micros * micros + MICROS // 2) // MICROS
+
+
 @dataclass(frozen=True, slots=True)
 class Stats:
-    """Count, sum, sum of squares and max of hourly costs."""
+    """Count, sum, sum of squares and max of hourly costs.
+
+    Sums are integers (micro-dollars), so they are exact: the same events give the same stats
+    in any order, however the queue delivers them and whichever replica adds them.
+    """
 
     count: int = 0
-    total: float = 0.0
-    total_sq: float = 0.0
+    total_micros: int = 0
+    total_sq_micros: int = 0
     max: float = 0.0
+
+    @property
+    def total(self) -> float:
+        """Sum of hourly costs in dollars."""
+        return self.total_micros / MICROS
+
+    @property
+    def total_sq(self) -> float:
+        """Sum of squared hourly costs in dollars squared."""
+        return self.total_sq_micros / MICROS
 
     @property
     def mean(self) -> float:
@@ -43,8 +70,12 @@ class Stats:
 
     def add(self, cost: float) -> Stats:
         """These stats with one more observation."""
+        micros = to_micros(cost)
         return Stats(
-            self.count + 1, self.total + cost, self.total_sq + cost * cost, max(self.max, cost)
+            self.count + 1,
+            self.total_micros + micros,
+            self.total_sq_micros + square_micros(micros),
+            max(self.max, cost),
         )
 
 

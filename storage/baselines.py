@@ -16,7 +16,7 @@ from pydantic import Field
 from pymongo.errors import DuplicateKeyError
 
 from engine import Baseline, BaselineDelta, BaselineKey, Stats
-from engine.baselines import BASELINE_VERSION, Sensitivity, pair_key
+from engine.baselines import BASELINE_VERSION, Sensitivity, pair_key, square_micros, to_micros
 from storage._documents import Document, escape_key, unescape_key, utc
 
 COLLECTION = "baselines"
@@ -32,13 +32,13 @@ class StoredStats(Document):
     """Count, sum, sum of squares and max of hourly costs."""
 
     count: int = 0
-    total: float = 0.0
-    total_sq: float = 0.0
+    total_micros: int = 0
+    total_sq_micros: int = 0
     max: float = 0.0
 
     def stats(self) -> Stats:
         """The engine's value."""
-        return Stats(self.count, self.total, self.total_sq, self.max)
+        return Stats(self.count, self.total_micros, self.total_sq_micros, self.max)
 
 
 class StoredBaseline(StoredStats):
@@ -115,13 +115,13 @@ def update_for(delta: BaselineDelta) -> dict[str, Any]:
 
 
 def _add_cost(update: dict[str, Any], cost: float, size: str | None) -> None:
-    inc: dict[str, Any] = {"count": 1, "total": cost, "totalSq": cost * cost}
+    micros = to_micros(cost)
+    sums = {"count": 1, "totalMicros": micros, "totalSqMicros": square_micros(micros)}
+    inc: dict[str, Any] = dict(sums)
     update["$max"]["max"] = cost
     if size is not None:
         prefix = f"sizeStats.{escape_key(size)}"
-        inc.update(
-            {f"{prefix}.count": 1, f"{prefix}.total": cost, f"{prefix}.totalSq": cost * cost}
-        )
+        inc.update({f"{prefix}.{name}": value for name, value in sums.items()})
         update["$max"][f"{prefix}.max"] = cost
     update["$inc"] = inc
 

@@ -184,12 +184,22 @@ def test_baseline_counts_sum_sumsq_max_and_sets() -> None:
         10.0,
         3.0,
     )
+    assert (base.stats.total_micros, base.stats.total_sq_micros) == (4_000_000, 10_000_000)
+
     assert base.stats.mean == 2.0 and base.stats.std == 1.0
     assert base.sizes == {"m5.large", "c5.xlarge"}
     assert base.actors == {CI, BOB}
     assert base.first_seen == T0 and base.last_seen == T0 + days(2)
     assert base.size_stats["c5.xlarge"].count == 1
     assert key_of(events[0]) == base.key
+
+
+def test_baseline_sums_do_not_depend_on_the_order_of_events() -> None:
+    costs = [0.1, 0.2, 0.3, 1e-7, 123.456789, 0.0000015, 7.77]
+    events = [event(c, at=T0 + days(i)) for i, c in enumerate(costs)]
+    forward, backward = learn(events).stats, learn(list(reversed(events))).stats
+    assert forward == backward
+    assert forward.total == pytest.approx(sum(costs), abs=1e-5)
 
 
 def test_apply_is_order_independent_for_first_and_last_seen() -> None:
