@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
 import random
 import sys
@@ -191,25 +192,29 @@ def choose_targets(
 def deliveries(
     records: list[dict[str, Any]], share: float, rng: random.Random, report: Report
 ) -> list[tuple[str, str, str]]:
-    """(body, group, dedup id) in send order: records, duplicates and poison interleaved."""
-    out: list[tuple[str, str, str]] = []
-    late: list[tuple[str, str, str]] = []
-    for record in records:
+    """(body, group, dedup id) in send order: records, duplicates and poison interleaved.
+
+    A duplicate comes after its original, either at once with the same deduplication id (SQS
+    drops it within its 5-minute window) or later with another one (the product must). Poison
+    goes anywhere.
+    """
+    keyed: list[tuple[float, tuple[str, str, str]]] = []
+    for n, record in enumerate(records):
         body, group, event_id = orjson.dumps(record).decode(), _account(record), record["eventID"]
-        out.append((body, group, event_id))
+        keyed.append((n, (body, group, event_id)))
         if rng.random() < share / 2:
-            out.append((body, group, event_id))  # CloudTrail twice within SQS's dedup window
+            keyed.append((n + 0.1, (body, group, event_id)))
             report.duplicates_same_id += 1
         elif rng.random() < share / (2 - share):
-            late.append((body, group, f"{event_id}-again"))  # after the window: new dedup id
+            later = rng.uniform(n + 0.5, len(records))
+            keyed.append((later, (body, group, f"{event_id}-again")))
             report.duplicates_late += 1
-    for item in late:
-        out.insert(rng.randrange(len(out) // 2, len(out) + 1), item)
     groups = sorted({_account(r) for r in records})
     for n, body in enumerate(poison_bodies()):
-        out.insert(rng.randrange(len(out)), (body, groups[n % len(groups)], f"poison-{n}"))
+        keyed.append((rng.uniform(0, len(records)), (body, groups[n % len(groups)], f"poison-{n}")))
     report.poison_sent = len(poison_bodies())
-    return out
+    keyed.sort(key=lambda item: item[0])
+    return [item for _, item in keyed]
 
 
 async def _send(sqs: Any, queue_url: str, items: list[tuple[str, str, str]]) -> None:
@@ -296,17 +301,10 @@ async def chaos_pass(
         async with sqs_client(session, endpoint) as one, sqs_client(session, endpoint) as two:
             tasks = []
             for client in (one, two):
-                tasks.append(
-                    asyncio.create_task(
-                        _consumer_forever(
-                            lambda c=client: _make(
-                                c, urls.queue_url, store, catalogue, faults, report
-                            ),
-                            report,
-                            running,
-                        )
-                    )
+                make = functools.partial(
+                    _make, client, urls.queue_url, store, catalogue, faults, report
                 )
+                tasks.append(asyncio.create_task(_consumer_forever(make, report, running)))
             deadline = time.monotonic() + timeout
             while not feeder.done() or await _depth(sqs, urls.queue_url):
                 if time.monotonic() > deadline:
