@@ -9,6 +9,7 @@ there to prove that a crash anywhere leaves nothing half-counted.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -21,6 +22,8 @@ from storage.events import Step, StoredEvent
 
 if TYPE_CHECKING:
     from ingest.pipeline import PipelineStats
+
+logger = logging.getLogger(__name__)
 
 ENDING = frozenset({"stop", "terminate", "delete"})
 STEPS = ("claimed", "scored", "learned", "recorded", "tracked", "done")
@@ -86,6 +89,20 @@ class EventSteps:
         if verdict.anomaly is not None:
             if await self.store.anomalies.create(tenant, event, verdict.anomaly, self.clock()):
                 self.stats.anomalies += 1
+                logger.info(
+                    "anomaly recorded: %s %s %s in %s, $%s/h",
+                    verdict.anomaly.severity,
+                    event.event_name,
+                    event.size or event.resource_type,
+                    event.region,
+                    event.estimated_hourly_cost,
+                    extra={
+                        "tenant_id": tenant,
+                        "account_id": event.account_id,
+                        "event_id": event.event_id,
+                        "score": verdict.anomaly.score,
+                    },
+                )
             self.fault("recorded", event.event_id)
         await self.store.events.advance(tenant, event.event_id, Step.RECORDED)
 
