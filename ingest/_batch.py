@@ -41,6 +41,7 @@ class ConsumerStats:
     visibility_failures: int = 0
     receive_errors: int = 0
     in_flight: int = 0
+    paused: int = 0
 
 
 @dataclass(frozen=True, slots=True)

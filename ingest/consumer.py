@@ -122,9 +122,27 @@ class Consumer:
         for receive in self._receives:
             receive.cancel()
 
+    async def _gate_closed(self) -> bool:
+        """Ask the handler's optional `ready()`; a closed gate pauses receiving (see Gate)."""
+        ready = getattr(self._handler, "ready", None)
+        if ready is None:
+            return False
+        try:
+            is_ready = bool(await ready())
+        except Exception:
+            logger.exception("handler readiness check failed")
+            is_ready = False
+        if not is_ready:
+            self.stats.paused += 1
+        return not is_ready
+
     async def _poll(self) -> None:
         failures = 0
         while not self._stopping.is_set():
+            if await self._gate_closed():
+                failures += 1
+                await self._pause(failures)
+                continue
             try:
                 messages = await self._receive_unless_stopped()
             except Exception as error:
@@ -165,10 +183,24 @@ class Consumer:
         )
         return [_to_message(raw) for raw in response.get("Messages", [])]
 
+    def _delay(self, failures: int) -> float:
+        ceiling = self._config.error_backoff * 2 ** min(failures - 1, 16)
+        return random.uniform(0.5, 1.0) * min(ceiling, self._config.max_error_backoff)
+
+    async def _pause(self, failures: int) -> None:
+        """Wait (interruptibly) before asking the handler again."""
+        delay = self._delay(failures)
+        logger.warning(
+            "handler not ready: not receiving for %.2f s",
+            delay,
+            extra={"queue_url": self._config.queue_url, "failures": failures},
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+
     async def _back_off(self, failures: int, error: Exception) -> None:
         self.stats.receive_errors += 1
-        ceiling = self._config.error_backoff * 2 ** min(failures - 1, 16)
-        delay = random.uniform(0.5, 1.0) * min(ceiling, self._config.max_error_backoff)
+        delay = self._delay(failures)
         logger.warning(
             "ReceiveMessage failed (%s: %s); retrying in %.2f s",
             type(error).__name__,

@@ -52,3 +52,15 @@ class Handler(Protocol):
     async def handle(self, message: Message) -> Result:
         """Process one message; an exception counts as RETRY."""
         ...
+
+
+class Gate(Protocol):
+    """Optional on a Handler: whether it can take messages now (its store is reachable).
+
+    The consumer asks before every receive and does not receive while the answer is no, so an
+    outage of a dependency does not burn the messages' receive counts towards the DLQ.
+    """
+
+    async def ready(self) -> bool:
+        """True when messages can be processed now."""
+        ...

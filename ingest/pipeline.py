@@ -13,6 +13,7 @@ for the queue's redrive policy to move to the DLQ. Storage failures propagate (R
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,18 +21,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from pymongo.errors import ConnectionFailure
 
 from engine import CostEvent, KnownResource, Skipped, normalize_record
 from engine.records import iter_records
 from ingest.messages import Message, Outcome, Result
 from ingest.steps import EventSteps
 from pricing import Catalogue
-from storage import ForeignEventError, Store
+from storage import ForeignEventError, Store, StoreUnavailableError
 from storage.resources import ResourceKey
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
+READY_TIMEOUT = 2.0
 Fault = Callable[[str, str], None]
 """Called with (step, eventID) after each durable write; tests raise there to simulate crashes."""
 
@@ -118,7 +121,20 @@ class Pipeline:
         self.auto_attach_tenant = auto_attach_tenant
         self.max_body_bytes = max_body_bytes
         self.stats = PipelineStats()
+        self._store_down = False
         self._steps = EventSteps(store, clock, self.stats, fault or (lambda step, event_id: None))
+
+    async def ready(self) -> bool:
+        """False while MongoDB is unreachable, so the consumer stops receiving (ingest Gate)."""
+        if not self._store_down:
+            return True
+        try:
+            await asyncio.wait_for(self.store.ping(), timeout=READY_TIMEOUT)
+        except (StoreUnavailableError, TimeoutError):
+            return False
+        logger.info("MongoDB reachable again: receiving")
+        self._store_down = False
+        return True
 
     async def handle(self, message: Message) -> Result:
         """Process every record of one message; DONE only when all their effects are durable."""
@@ -128,6 +144,9 @@ class Pipeline:
             problems = [await self._record(raw) for raw in records]
         except PoisonError as exc:
             return await self._reject(message, str(exc))
+        except ConnectionFailure as exc:
+            self._store_down = True
+            raise StoreUnavailableError(f"MongoDB unreachable: {type(exc).__name__}") from exc
         found = [(i, p) for i, p in enumerate(problems) if p is not None]
         if found:
             where = "" if len(records) == 1 else f"record {found[0][0] + 1} of {len(records)}: "

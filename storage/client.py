@@ -11,7 +11,9 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from storage.errors import StoreConfigError
+from pymongo.errors import PyMongoError
+
+from storage.errors import StoreConfigError, StoreUnavailableError
 
 DEFAULT_DATABASE = "dd0c_cost"
 Kind = Literal["mongodb", "in-process"]
@@ -26,8 +28,11 @@ class Connection:
     kind: Kind
 
     async def ping(self) -> None:
-        """Round-trip to the server (raises when it is unreachable)."""
-        await self.db.command("ping")
+        """Round-trip to the server; StoreUnavailableError when it does not answer."""
+        try:
+            await self.db.command("ping")
+        except PyMongoError as exc:
+            raise StoreUnavailableError(f"MongoDB did not answer: {type(exc).__name__}") from exc
 
     async def close(self) -> None:
         """Close the client (PyMongo's close is a coroutine, the fake's is not)."""

@@ -400,3 +400,33 @@ def test_config_rejects_values_sqs_or_the_heartbeat_cannot_use(
 def test_heartbeat_defaults_to_a_third_of_the_visibility_timeout() -> None:
     assert ConsumerConfig(queue_url="q", visibility_timeout=60).heartbeat_interval == 20
     assert ConsumerConfig(queue_url="q", heartbeat_every=5).heartbeat_interval == 5
+
+
+@dataclass
+class GatedHandler(FakeHandler):
+    """A handler whose dependency is down until `up` is set (the Gate protocol)."""
+
+    up: bool = False
+    asked: int = 0
+
+    async def ready(self) -> bool:
+        """Whether the (pretend) store is reachable."""
+        self.asked += 1
+        return self.up
+
+
+async def test_a_closed_gate_stops_receiving_so_receive_counts_do_not_climb(
+    sqs: SQSClient,
+) -> None:
+    urls = await queues(sqs)
+    await send_all(sqs, urls.queue_url, [("g", "m1"), ("g", "m2")])
+    handler = GatedHandler()
+    consumer = Consumer(sqs, handler, config(urls.queue_url, error_backoff=0.05))
+    async with running(consumer):
+        await eventually(lambda: handler.asked >= 5, what="the gate asked repeatedly")
+        assert handler.calls == [] and consumer.stats.received == 0
+        assert await counts(sqs, urls.queue_url) == (2, 0)  # still visible, never received
+        handler.up = True
+        await eventually(lambda: consumer.stats.deleted == 2, what="both handled once up")
+    assert [(m.body, m.receive_count) for m in handler.calls] == [("m1", 1), ("m2", 1)]
+    assert consumer.stats.paused >= 5

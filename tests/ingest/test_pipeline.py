@@ -9,13 +9,14 @@ from typing import Any
 
 import orjson
 import pytest
+from pymongo.errors import ServerSelectionTimeoutError
 
 from engine import Replay
 from ingest.messages import Message, Outcome
 from ingest.pipeline import Pipeline
 from ingest.steps import STEPS
 from pricing import Catalogue, load_catalogue
-from storage import Store
+from storage import Store, StoreUnavailableError
 from tests.fixtures import CLOUDTRAIL
 from tests.stores import NOW, fresh_store
 from tests.trails import ACCOUNT, describe, envelope, run_instances, state_change
@@ -238,3 +239,25 @@ async def test_the_store_agrees_with_the_in_memory_replay(store: Store) -> None:
 
 def test_catalogue_is_the_real_one() -> None:
     assert isinstance(CATALOGUE, Catalogue)
+
+
+async def test_an_unreachable_store_closes_the_gate_until_it_answers(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = pipeline(store)
+    assert await p.ready() is True
+
+    async def down(*args: Any, **kwargs: Any) -> Any:
+        raise ServerSelectionTimeoutError("no servers")
+
+    async def still_down() -> None:
+        raise StoreUnavailableError("MongoDB did not answer")
+
+    monkeypatch.setattr(store.events, "claim", down)
+    monkeypatch.setattr(store, "ping", still_down)
+    with pytest.raises(StoreUnavailableError):
+        await p.handle(message(run_instances("e-1", NOW, ["i-1"])))
+    assert await p.ready() is False
+    monkeypatch.undo()
+    assert await p.ready() is True
+    assert (await p.handle(message(run_instances("e-1", NOW, ["i-1"])))).outcome is Outcome.DONE
