@@ -11,6 +11,7 @@ from storage.audit import AuditLog
 from storage.baselines import Baselines
 from storage.client import Connection, connect, in_process
 from storage.events import Events
+from storage.indexes import ensure_indexes
 from storage.migrations import migrate
 from storage.rejects import Rejects
 from storage.resources import Resources
@@ -53,8 +54,10 @@ class Store:
         return self.connection.kind
 
     async def start(self, now: datetime) -> list[str]:
-        """Apply pending migrations (which create the indexes); returns the ids applied."""
-        return await migrate(self.connection.db, now)
+        """Apply pending migrations, then create any index not there yet; the ids applied."""
+        applied = await migrate(self.connection.db, now)
+        await ensure_indexes(self.connection.db)
+        return applied
 
     async def ping(self) -> None:
         """Raise when MongoDB does not answer."""
