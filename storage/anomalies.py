@@ -8,10 +8,11 @@ delivered.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import Field
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from engine import Anomaly as Verdict
@@ -23,6 +24,7 @@ COLLECTION = "anomalies"
 Status = Literal["open", "snoozed", "expected", "resolved"]
 AlertState = Literal["pending", "sent", "suppressed", "failed"]
 OPEN: tuple[Status, ...] = ("open", "snoozed")
+PUSHED = ("warning", "critical")  # info waits for the digest
 
 
 class SlackMessage(Document):
@@ -62,6 +64,7 @@ class StoredAnomaly(Document):
     alert_state: AlertState = "pending"
     alert_reason: str | None = None
     alert_attempts: int = 0
+    claim_until: datetime | None = None
     slack: SlackMessage | None = None
 
 
@@ -143,6 +146,26 @@ class Anomalies:
         cursor = self._col.find({"alertState": "pending"}).sort("createdAt", 1).limit(limit)
         return [StoredAnomaly.from_mongo(raw) async for raw in cursor]
 
+    async def claim_pending(
+        self, now: datetime, lease: timedelta, severities: tuple[str, ...] = PUSHED
+    ) -> StoredAnomaly | None:
+        """Take the oldest undelivered anomaly for `lease` (one replica at a time), or None.
+
+        Cross-tenant by design: the notifier serves every tenant. A claim that was not settled
+        (the replica died while posting) can be taken again once its lease has passed.
+        """
+        raw = await self._col.find_one_and_update(
+            {
+                "alertState": "pending",
+                "severity": {"$in": list(severities)},
+                "$or": [{"claimUntil": None}, {"claimUntil": {"$lt": utc(now)}}],
+            },
+            {"$set": {"claimUntil": utc(now + lease)}},
+            sort=[("createdAt", 1)],
+            return_document=ReturnDocument.AFTER,
+        )
+        return StoredAnomaly.from_mongo(raw) if raw else None
+
     async def set_alert_state(
         self,
         tenant_id: str,
@@ -153,7 +176,7 @@ class Anomalies:
         slack: SlackMessage | None = None,
     ) -> None:
         """Record what the notifier did."""
-        update: dict[str, Any] = {"alertState": state, "alertReason": reason}
+        update: dict[str, Any] = {"alertState": state, "alertReason": reason, "claimUntil": None}
         if slack is not None:
             update["slack"] = slack.to_mongo()
         await self._col.update_one(

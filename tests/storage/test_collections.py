@@ -152,3 +152,21 @@ async def test_delta_and_claim_agree_on_ids(store: Store) -> None:
     ev = event(1.0)
     delta = delta_for(ev)
     assert delta is not None and delta.event_id == ev.event_id
+
+
+async def test_claim_pending_takes_each_pushed_anomaly_once_per_lease(store: Store) -> None:
+    info = Anomaly(severity="info", score=0.1, reasons=("$0.60/h",))
+    old, new, quiet = event(40.0), event(41.0), event(0.6)
+    await store.anomalies.create("t1", old, CRIT, NOW)
+    await store.anomalies.create("t2", new, CRIT, NOW + timedelta(seconds=1))
+    await store.anomalies.create("t1", quiet, info, NOW)
+    lease = timedelta(minutes=2)
+    first = await store.anomalies.claim_pending(NOW, lease)
+    second = await store.anomalies.claim_pending(NOW, lease)
+    assert (first and first.id, second and second.id) == (old.event_id, new.event_id)
+    assert await store.anomalies.claim_pending(NOW, lease) is None  # info is not pushed
+    again = await store.anomalies.claim_pending(NOW + timedelta(minutes=3), lease)
+    assert again is not None and again.id == old.event_id  # the lease ran out
+    await store.anomalies.set_alert_state("t1", old.event_id, "sent")
+    await store.anomalies.set_alert_state("t2", new.event_id, "sent")
+    assert await store.anomalies.claim_pending(NOW + timedelta(hours=1), lease) is None
