@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML comes with cfn-lint, without stubs
@@ -13,7 +14,7 @@ from cli.manifest import PLACEHOLDER, TEMPLATE
 ROUTES = ("/slack/events", "/slack/oauth_redirect")
 
 
-def _manifest(text: str) -> dict:  # type: ignore[type-arg]
+def _manifest(text: str) -> dict[str, Any]:
     loaded = yaml.safe_load(text)
     assert isinstance(loaded, dict)
     return loaded
