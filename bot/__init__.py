@@ -1,0 +1,1 @@
+"""The Slack surface: slash commands, interactive actions and Block Kit builders."""
