@@ -40,3 +40,14 @@ def dm_failed(cause: str, error: str) -> str:
 def gave_up(error: str, attempts: int) -> str:
     """The reason kept when Slack kept failing (5xx, timeouts, rate limits)."""
     return f"{error} after {attempts} attempts"
+
+
+# Replies to people in Slack.
+NOT_YOURS = (
+    "That alert doesn't belong to this workspace (or no longer exists): nothing was changed."
+)
+UNKNOWN_WORKSPACE = "I can't tell which workspace this is; reinstall dd0c/cost."
+INSTALLED = (
+    ":wave: dd0c/cost is installed. Alerts about expensive AWS launches will be posted in this "
+    "channel. Connect an AWS account with `/dd0c connect`; `/dd0c help` lists the commands."
+)

@@ -96,6 +96,15 @@ def document_for(
     )
 
 
+def _filter(tenant_id: str, since: datetime | None, open_only: bool) -> dict[str, Any]:
+    query: dict[str, Any] = {"tenantId": tenant_id}
+    if since is not None:
+        query["createdAt"] = {"$gte": utc(since)}
+    if open_only:
+        query["status"] = {"$in": list(OPEN)}
+    return query
+
+
 class Anomalies:
     """The anomalies collection."""
 
@@ -124,22 +133,18 @@ class Anomalies:
         since: datetime | None = None,
         open_only: bool = False,
         limit: int = 50,
+        skip: int = 0,
     ) -> list[StoredAnomaly]:
-        """The tenant's anomalies, newest first."""
-        query: dict[str, Any] = {"tenantId": tenant_id}
-        if since is not None:
-            query["createdAt"] = {"$gte": utc(since)}
-        if open_only:
-            query["status"] = {"$in": list(OPEN)}
-        cursor = self._col.find(query).sort("createdAt", -1).limit(limit)
+        """The tenant's anomalies, newest first (`skip` for paging)."""
+        query = _filter(tenant_id, since, open_only)
+        cursor = self._col.find(query).sort("createdAt", -1).skip(skip).limit(limit)
         return [StoredAnomaly.from_mongo(raw) async for raw in cursor]
 
-    async def count(self, tenant_id: str, *, open_only: bool = False) -> int:
+    async def count(
+        self, tenant_id: str, *, open_only: bool = False, since: datetime | None = None
+    ) -> int:
         """How many anomalies the tenant has (optionally only open or snoozed ones)."""
-        query: dict[str, Any] = {"tenantId": tenant_id}
-        if open_only:
-            query["status"] = {"$in": list(OPEN)}
-        return int(await self._col.count_documents(query))
+        return int(await self._col.count_documents(_filter(tenant_id, since, open_only)))
 
     async def pending(self, limit: int = 100) -> list[StoredAnomaly]:
         """Anomalies whose alert has not been delivered yet, oldest first (for the notifier)."""

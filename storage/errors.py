@@ -1,9 +1,10 @@
 """Storage errors.
 
 StorageError                 base of everything storage raises
-├── StoreConfigError         no usable MongoDB configuration (names the variable)
+├── StoreConfigError         no usable MongoDB or DD0C_TOKEN_KEY configuration (names the variable)
 ├── StoreUnavailableError    MongoDB did not answer (transient: retry later)
-└── ForeignEventError        an eventID already stored under another tenant (never mixed)
+├── ForeignEventError        an eventID already stored under another tenant (never mixed)
+└── TokenDecryptError        a stored Slack token fits no key in DD0C_TOKEN_KEY (never shows it)
 """
 
 from __future__ import annotations
@@ -23,3 +24,7 @@ class StoreUnavailableError(StorageError):
 
 class ForeignEventError(StorageError):
     """The event id is stored for another tenant; the event is refused, not merged."""
+
+
+class TokenDecryptError(StorageError):
+    """A stored ciphertext could not be decrypted with any configured key."""

@@ -8,10 +8,11 @@ Indexes are additive only: a name listed here is never removed (see storage/migr
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage import accounts, anomalies, audit, baselines, events, rejects, resources
+from storage import accounts, anomalies, audit, baselines, events, installations, rejects, resources
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +64,23 @@ INDEXES: tuple[Index, ...] = (
     Index(audit.COLLECTION, "expire", (("expireAt", ASC),), {"expireAfterSeconds": 0}),
     Index(rejects.COLLECTION, "last_seen", (("lastSeen", DESC),)),
     Index(rejects.COLLECTION, "expire", (("expireAt", ASC),), {"expireAfterSeconds": 0}),
+    # Bots are keyed by tenant id and installations by tenant and user (both in `_id`); this
+    # serves the per-tenant delete and finding the newest user installation to promote.
+    Index(
+        installations.INSTALLATIONS,
+        "tenant_kind_installed",
+        (("tenantId", ASC), ("kind", ASC), ("installedAt", DESC)),
+    ),
+    Index(installations.OAUTH_STATES, "expire", (("expireAt", ASC),), {"expireAfterSeconds": 0}),
 )
 
 
-async def ensure_indexes(db: Any) -> list[str]:
-    """Create every index (a no-op for those that exist); returns their qualified names."""
+async def ensure_indexes(db: Any, collections: Collection[str] | None = None) -> list[str]:
+    """Create every index (of `collections`, when given; a no-op for those that exist)."""
     made = []
     for index in INDEXES:
+        if collections is not None and index.collection not in collections:
+            continue
         await db[index.collection].create_index(list(index.keys), name=index.name, **index.options)
         made.append(f"{index.collection}.{index.name}")
     return made

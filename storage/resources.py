@@ -170,6 +170,19 @@ class Resources:
             cursor = cursor.limit(limit)
         return [LiveResource.from_mongo(raw) async for raw in cursor]
 
+    async def launched_since(
+        self, tenant_id: str, since: datetime, account_id: str | None = None
+    ) -> list[LiveResource]:
+        """Resources first seen since a time that are still running (the digest's 'new today')."""
+        query: dict[str, Any] = {
+            "tenantId": tenant_id,
+            "state": "running",
+            "firstSeen": {"$gte": utc(since)},
+        }
+        if account_id is not None:
+            query["accountId"] = account_id
+        return [LiveResource.from_mongo(raw) async for raw in self._col.find(query)]
+
     async def burn_rate(self, tenant_id: str, account_id: str | None = None) -> BurnRate:
         """What the tenant (or one account) is spending per hour on what runs now."""
         query: dict[str, Any] = {"tenantId": tenant_id, "state": "running"}

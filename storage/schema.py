@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from storage import accounts, anomalies, audit, baselines, events, rejects, resources, tenants
+from storage import (
+    accounts,
+    anomalies,
+    audit,
+    baselines,
+    events,
+    installations,
+    rejects,
+    resources,
+    tenants,
+)
 from storage._documents import Document
 
 DOCUMENTS: dict[str, type[Document]] = {
@@ -14,6 +24,9 @@ DOCUMENTS: dict[str, type[Document]] = {
     resources.COLLECTION: resources.LiveResource,
     audit.COLLECTION: audit.AuditEntry,
     rejects.COLLECTION: rejects.Reject,
+    installations.BOTS: installations.StoredBot,
+    installations.INSTALLATIONS: installations.StoredInstallation,
+    installations.OAUTH_STATES: installations.OAuthState,
 }
 
 

@@ -10,8 +10,10 @@ from storage.anomalies import Anomalies
 from storage.audit import AuditLog
 from storage.baselines import Baselines
 from storage.client import Connection, connect, in_process
+from storage.crypto import TokenCipher
 from storage.events import Events
 from storage.indexes import ensure_indexes
+from storage.installations import Installations, OAuthStates
 from storage.migrations import migrate
 from storage.rejects import Rejects
 from storage.resources import Resources
@@ -31,10 +33,12 @@ class Store:
     resources: Resources
     audit: AuditLog
     rejects: Rejects
+    installations: Installations
+    oauth_states: OAuthStates
 
     @classmethod
-    def on(cls, connection: Connection) -> Store:
-        """The store over an open connection."""
+    def on(cls, connection: Connection, cipher: TokenCipher | None = None) -> Store:
+        """The store over an open connection; without a cipher no Slack token can be saved."""
         db = connection.db
         return cls(
             connection=connection,
@@ -46,6 +50,8 @@ class Store:
             resources=Resources(db),
             audit=AuditLog(db),
             rejects=Rejects(db),
+            installations=Installations(db, cipher),
+            oauth_states=OAuthStates(db),
         )
 
     @property
@@ -68,11 +74,17 @@ class Store:
         await self.connection.close()
 
 
-def open_store(uri: str | None, *, dev: bool = False, database: str | None = None) -> Store:
+def open_store(
+    uri: str | None,
+    *,
+    dev: bool = False,
+    database: str | None = None,
+    cipher: TokenCipher | None = None,
+) -> Store:
     """The store on `uri`, or in-process when `dev` and no URI (see storage.client.connect)."""
-    return Store.on(connect(uri, dev=dev, database=database))
+    return Store.on(connect(uri, dev=dev, database=database), cipher)
 
 
-def memory_store() -> Store:
+def memory_store(cipher: TokenCipher | None = None) -> Store:
     """A fresh in-process store (tests, DD0C_DEV=1)."""
-    return Store.on(in_process())
+    return Store.on(in_process(), cipher)

@@ -24,6 +24,12 @@ class Tenant(Document):
     plan: Plan = "free"
     status: TenantStatus = "active"
     alert_channel: str | None = None
+    installer_user_id: str | None = None
+    team_id: str | None = None
+    enterprise_id: str | None = None
+    installed_at: datetime | None = None
+    status_at: datetime | None = None
+    status_reason: str | None = None
     created_at: datetime
 
 
@@ -56,3 +62,48 @@ class Tenants:
         tenant = await self.get(tenant_id)
         assert tenant is not None  # just upserted
         return tenant
+
+    async def installed(
+        self,
+        tenant_id: str,
+        now: datetime,
+        *,
+        name: str | None,
+        alert_channel: str | None,
+        installer_user_id: str | None,
+        team_id: str | None,
+        enterprise_id: str | None,
+    ) -> Tenant:
+        """Record a (re-)install: active again, with the channel and installer chosen."""
+        await self.ensure(tenant_id, now, name)
+        update: dict[str, Any] = {
+            "status": "active",
+            "statusAt": utc(now),
+            "statusReason": "installed",
+            "installedAt": utc(now),
+            "installerUserId": installer_user_id,
+            "teamId": team_id,
+            "enterpriseId": enterprise_id,
+        }
+        if name:
+            update["name"] = name
+        if alert_channel:
+            update["alertChannel"] = alert_channel
+        await self._col.update_one({"_id": tenant_id}, {"$set": update})
+        tenant = await self.get(tenant_id)
+        assert tenant is not None  # just written
+        return tenant
+
+    async def set_status(
+        self, tenant_id: str, status: TenantStatus, now: datetime, reason: str
+    ) -> bool:
+        """Activate or deactivate a tenant; False when there is no such tenant."""
+        result = await self._col.update_one(
+            {"_id": tenant_id},
+            {"$set": {"status": status, "statusAt": utc(now), "statusReason": reason}},
+        )
+        return bool(result.matched_count)
+
+    async def set_alert_channel(self, tenant_id: str, channel: str) -> None:
+        """Where alerts go from now on."""
+        await self._col.update_one({"_id": tenant_id}, {"$set": {"alertChannel": channel}})

@@ -1,0 +1,82 @@
+"""The Bolt app on aiohttp: OAuth, /slack/events for commands, buttons and events.
+
+`build(config, services)` returns the Bolt app; `routes(bolt)` the aiohttp routes app.py mounts.
+Requests are verified with the signing secret (v0 scheme, 5-minute window) by Bolt before any
+listener runs: unsigned, wrongly signed or stale requests get 401 and change nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import actions, commands, events
+from bot.oauth import INSTALL_PATH, REDIRECT_PATH, oauth_settings
+from bot.services import SlackServices
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+@dataclass(frozen=True, slots=True)
+class SlackConfig:
+    """The Slack app's credentials and where the Web API lives."""
+
+    client_id: str
+    client_secret: str
+    signing_secret: str
+    api_url: str = "https://slack.com/api/"
+
+
+def build(config: SlackConfig, services: SlackServices) -> AsyncApp:
+    """The Bolt app with every listener registered."""
+    app = AsyncApp(
+        signing_secret=config.signing_secret,
+        client=AsyncWebClient(base_url=config.api_url),
+        oauth_settings=oauth_settings(
+            services, config.client_id, config.client_secret, config.api_url
+        ),
+        logger=logging.getLogger("bot.bolt"),
+    )
+    commands.register(app, services)
+    actions.register(app, services)
+    events.register(app, services)
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
+        logger.exception("listener failed", exc_info=error)
+
+    return app
+
+
+def routes(bolt: AsyncApp) -> list[web.RouteDef]:
+    """POST /slack/events, GET /slack/install and GET /slack/oauth_redirect."""
+
+    async def dispatch(request: web.Request) -> web.Response:
+        response = await bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def install(request: web.Request) -> web.Response:
+        flow = bolt.oauth_flow
+        assert flow is not None  # built with oauth_settings
+        return await to_aiohttp_response(
+            await flow.handle_installation(await to_bolt_request(request))
+        )
+
+    async def redirect(request: web.Request) -> web.Response:
+        flow = bolt.oauth_flow
+        assert flow is not None  # built with oauth_settings
+        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+    return [
+        web.post(EVENTS_PATH, dispatch),
+        web.get(INSTALL_PATH, install),
+        web.get(REDIRECT_PATH, redirect),
+    ]
