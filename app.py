@@ -30,12 +30,19 @@ import redis.asyncio as aioredis
 from aiobotocore.config import AioConfig
 from aiohttp import web
 from botocore.exceptions import ClientError
+from slack_bolt.async_app import AsyncApp
 
+from bot.app import SlackConfig
+from bot.app import build as build_bolt
+from bot.app import routes as slack_routes
+from bot.notifier import Notifier
+from bot.recipients import StoreRecipients
+from bot.services import SlackServices
 from ingest.consumer import Consumer, ConsumerConfig
 from ingest.pipeline import Pipeline
 from pricing import load_catalogue
 from settings import ConfigError, Settings, load_settings, mask_url
-from storage import Store, StoreConfigError, open_store
+from storage import Store, StoreConfigError, TokenCipher, open_store
 from storage.tenants import DEV_TENANT
 
 if TYPE_CHECKING:
@@ -46,6 +53,7 @@ logger = logging.getLogger("app")  # not __name__: "__main__" under `python app.
 CHECK_TIMEOUT = 2.0
 REDIS_TIMEOUT = 2.0
 HTTP_SHUTDOWN_TIMEOUT = 5.0
+NOTIFIER_SHUTDOWN_TIMEOUT = 10.0
 # Share of the visibility timeout that shutdown waits for batches in flight: past the timeout
 # SQS hands their messages out again anyway, and the rest of the budget closes the clients.
 DRAIN_SHARE = 0.8
@@ -60,6 +68,8 @@ class Services:
     pipeline: Pipeline
     consumer: Consumer | None = None
     consumer_task: asyncio.Task[None] | None = None
+    bolt: AsyncApp | None = None
+    notifier: Notifier | None = None
     stopping: bool = False
 
     def stop_ingest(self) -> None:
@@ -120,6 +130,13 @@ def build_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_lifecycle)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    if settings.slack_enabled:
+
+        def current_bolt() -> AsyncApp | None:
+            services = app.get(SERVICES)
+            return services.bolt if services is not None else None
+
+        app.add_routes(slack_routes(current_bolt))
     return app
 
 
@@ -135,10 +152,16 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         )
         stack.push_async_callback(redis.aclose)
         catalogue = await asyncio.to_thread(load_catalogue)
+        notifier = _slack(settings, store, stack)
         pipeline = Pipeline(
-            store, catalogue, auto_attach_tenant=DEV_TENANT if settings.dev else None
+            store,
+            catalogue,
+            auto_attach_tenant=DEV_TENANT if settings.dev else None,
+            on_anomaly=notifier[1].wake if notifier else None,
         )
         services = Services(store=store, redis=redis, pipeline=pipeline)
+        if notifier is not None:
+            services.bolt, services.notifier = notifier
         app[SERVICES] = services
         await _start_consumer(settings, services, stack)
         logger.info("started", extra={"settings": settings.describe(), "store": store.kind})
@@ -147,9 +170,43 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     logger.info("stopped")
 
 
+def _slack(
+    settings: Settings, store: Store, stack: contextlib.AsyncExitStack
+) -> tuple[AsyncApp, Notifier] | None:
+    """The Bolt app and the notifier task, when the Slack credentials are set."""
+    if not settings.slack_enabled:
+        logger.warning("Slack credentials not set (DD0C_DEV=1): no Slack app, no alerts posted")
+        return None
+    assert settings.slack_client_id and settings.slack_client_secret
+    assert settings.slack_signing_secret
+    services = SlackServices(store)
+    config = SlackConfig(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        api_url=settings.slack_api_url,
+    )
+    notifier = Notifier(store, StoreRecipients(services), api_url=settings.slack_api_url)
+    stop = asyncio.Event()
+    task = asyncio.create_task(notifier.run(stop), name="slack-notifier")
+
+    async def stop_notifier() -> None:
+        stop.set()
+        notifier.wake()
+        await asyncio.wait({task}, timeout=NOTIFIER_SHUTDOWN_TIMEOUT)
+        if not task.done():
+            task.cancel()
+            await asyncio.wait({task})
+
+    stack.push_async_callback(stop_notifier)
+    return build_bolt(config, services), notifier
+
+
 async def _open_store(settings: Settings, stack: contextlib.AsyncExitStack) -> Store:
     uri = settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None
-    store = open_store(uri, dev=settings.dev)
+    key = settings.token_key.get_secret_value() if settings.token_key else None
+    cipher = TokenCipher.from_setting(key) if key else None
+    store = open_store(uri, dev=settings.dev, cipher=cipher)
     stack.push_async_callback(store.close)
     if store.kind == "in-process":
         logger.warning("DD0C_DEV=1: in-process store, nothing survives a restart")

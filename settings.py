@@ -41,6 +41,12 @@ class ConfigError(Exception):
         self.problem = problem
 
 
+SLACK_REQUIRED = (
+    "must be set: the Slack app's credentials (see README, 'Create the Slack app'), "
+    "or set DD0C_DEV=1 to run without Slack"
+)
+
+
 def mask_url(url: str) -> str:
     """`url` without credentials: userinfo and query string replaced by `***`."""
     scheme, sep, rest = url.partition("://")
@@ -213,7 +219,23 @@ class Settings(BaseSettings):
                 "SQS_QUEUE_URL",
                 "must be set to the ingestion queue's URL, or set DD0C_DEV=1 to run without one",
             )
+        for variable, value in self._slack_values().items():
+            if value is None:
+                raise ConfigError(variable, SLACK_REQUIRED)
         return self
+
+    def _slack_values(self) -> dict[str, object]:
+        return {
+            "SLACK_CLIENT_ID": self.slack_client_id,
+            "SLACK_CLIENT_SECRET": self.slack_client_secret,
+            "SLACK_SIGNING_SECRET": self.slack_signing_secret,
+            "DD0C_TOKEN_KEY": self.token_key,
+        }
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Whether the Slack app runs (all its credentials set; always outside DD0C_DEV)."""
+        return all(value is not None for value in self._slack_values().values())
 
     def describe(self) -> dict[str, Any]:
         """Every variable and its value for the start-up log: secrets only as "set"/"unset"."""

@@ -8,6 +8,7 @@ listener runs: unsigned, wrongly signed or stale requests get 401 and change not
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,22 +57,31 @@ def build(config: SlackConfig, services: SlackServices) -> AsyncApp:
     return app
 
 
-def routes(bolt: AsyncApp) -> list[web.RouteDef]:
-    """POST /slack/events, GET /slack/install and GET /slack/oauth_redirect."""
+def routes(bolt: AsyncApp | Callable[[], AsyncApp | None]) -> list[web.RouteDef]:
+    """POST /slack/events, GET /slack/install and GET /slack/oauth_redirect.
+
+    `bolt` may be a getter: app.py adds the routes before start-up has built the Bolt app.
+    """
+
+    def current() -> AsyncApp:
+        app = bolt if isinstance(bolt, AsyncApp) else bolt()
+        if app is None:
+            raise web.HTTPServiceUnavailable(text="starting up")
+        return app
 
     async def dispatch(request: web.Request) -> web.Response:
-        response = await bolt.async_dispatch(await to_bolt_request(request))
+        response = await current().async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 
     async def install(request: web.Request) -> web.Response:
-        flow = bolt.oauth_flow
+        flow = current().oauth_flow
         assert flow is not None  # built with oauth_settings
         return await to_aiohttp_response(
             await flow.handle_installation(await to_bolt_request(request))
         )
 
     async def redirect(request: web.Request) -> web.Response:
-        flow = bolt.oauth_flow
+        flow = current().oauth_flow
         assert flow is not None  # built with oauth_settings
         return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
 

@@ -114,6 +114,7 @@ class Pipeline:
         auto_attach_tenant: str | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         fault: Fault | None = None,
+        on_anomaly: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.catalogue = catalogue
@@ -122,7 +123,9 @@ class Pipeline:
         self.max_body_bytes = max_body_bytes
         self.stats = PipelineStats()
         self._store_down = False
-        self._steps = EventSteps(store, clock, self.stats, fault or (lambda step, event_id: None))
+        self._steps = EventSteps(
+            store, clock, self.stats, fault or (lambda step, event_id: None), on_anomaly=on_anomaly
+        )
 
     async def ready(self) -> bool:
         """False while MongoDB is unreachable, so the consumer stops receiving (ingest Gate)."""

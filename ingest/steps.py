@@ -39,12 +39,15 @@ class EventSteps:
         stats: PipelineStats,
         fault: Callable[[str, str], None],
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
+        on_anomaly: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.stats = stats
         self.fault = fault
         self.thresholds = thresholds
+        self.on_anomaly = on_anomaly or (lambda: None)
+        """Called when an anomaly is recorded (the notifier's wake-up)."""
 
     async def run(self, tenant: str, event: CostEvent) -> None:
         """Take the event from wherever it stopped last time to done."""
@@ -89,6 +92,7 @@ class EventSteps:
         if verdict.anomaly is not None:
             if await self.store.anomalies.create(tenant, event, verdict.anomaly, self.clock()):
                 self.stats.anomalies += 1
+                self.on_anomaly()
                 logger.info(
                     "anomaly recorded: %s %s %s in %s, $%s/h",
                     verdict.anomaly.severity,

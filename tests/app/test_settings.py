@@ -10,8 +10,18 @@ from pydantic import SecretStr
 from settings import ConfigError, Settings, load_settings, mask_url, variables
 
 DEV = {"DD0C_DEV": "1"}
-PROD = {"MONGODB_URI": "mongodb://db:27017/dd0c_cost", "SQS_QUEUE_URL": "https://sqs.test/1/q.fifo"}
 SECRET = "s3cr3t-" + "x" * 40
+SLACK = {
+    "SLACK_CLIENT_ID": "123.456",
+    "SLACK_CLIENT_SECRET": SECRET,
+    "SLACK_SIGNING_SECRET": SECRET,
+    "DD0C_TOKEN_KEY": SECRET,
+}
+PROD = {
+    "MONGODB_URI": "mongodb://db:27017/dd0c_cost",
+    "SQS_QUEUE_URL": "https://sqs.test/1/q.fifo",
+    **SLACK,
+}
 
 
 def error_for(env: dict[str, str]) -> ConfigError:
@@ -77,6 +87,9 @@ def test_every_variable_is_read() -> None:
     [
         ({}, "MONGODB_URI: must be set to a MongoDB connection string"),
         ({"MONGODB_URI": PROD["MONGODB_URI"]}, "SQS_QUEUE_URL: must be set"),
+        ({**PROD, "SLACK_CLIENT_ID": ""}, "SLACK_CLIENT_ID: must be set: the Slack app"),
+        ({**PROD, "SLACK_SIGNING_SECRET": ""}, "SLACK_SIGNING_SECRET: must be set"),
+        ({**PROD, "DD0C_TOKEN_KEY": ""}, "DD0C_TOKEN_KEY: must be set"),
         ({**PROD, "MONGODB_URI": "postgres://db/x"}, "MONGODB_URI: must be a mongodb:// or"),
         ({**DEV, "PORT": "abc"}, "PORT: must be a whole number from 1 to 65535 (got 'abc')"),
         ({**DEV, "PORT": "0"}, "PORT: must be a whole number from 1 to 65535 (got '0')"),
