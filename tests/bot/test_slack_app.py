@@ -328,3 +328,40 @@ async def test_the_notifier_posts_to_the_channel_chosen_at_install(world: World)
     assert "aws ec2 stop-instances" in str(post.body["blocks"])
     sent = await world.store.anomalies.get("T1", anomaly_id)
     assert sent is not None and sent.alert_state == "sent" and sent.slack is not None
+
+
+async def test_page_buttons_answer_with_the_requested_page(world: World) -> None:
+    await install(world)
+    for _ in range(12):
+        await a_critical_anomaly(world)
+    body = block_action(
+        "anomalies_page",
+        '{"scope":"all","page":2}',
+        team_id="T1",
+        user_id="U07QWERTY1",
+        channel_id="C1",
+        message_ts="1700.000200",
+        response_url=world.slack.response_url("page"),
+    )
+    assert (await world.post(body)).status == 200
+    await eventually(lambda: bool(world.slack.responses("page")))
+    [reply] = world.slack.responses("page")
+    assert reply["replace_original"] is True
+    assert str(reply["blocks"]).count("p4d.24xlarge") == 2  # 12 anomalies, 10 a page
+
+
+async def test_the_home_connect_button_opens_the_connect_dialog(world: World) -> None:
+    await install(world)
+    body = block_action(
+        "open_connect",
+        "",
+        team_id="T1",
+        user_id="U1",
+        channel_id="",
+        message_ts="",
+        container="view",
+        view_id="V1",
+    )
+    assert (await world.post(body)).status == 200
+    await eventually(lambda: bool(world.slack.calls_to("views.open")))
+    assert world.slack.last("views.open").body["view"]["callback_id"] == "connect_aws"
