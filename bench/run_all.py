@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from bench import scenario_bench, speed
+from bench import ingest_bench, scenario_bench, speed
 
 
 def main() -> int:
-    """Run the speed and scenario benchmarks."""
+    """Run the speed, scenario and ingestion benchmarks."""
     print("== speed ==")
     speed.main([])
     print("== scenarios ==")
     scenario_bench.main([])
+    print("== ingestion ==")
+    ingest_bench.main([])
     return 0
 
 

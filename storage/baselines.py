@@ -134,7 +134,9 @@ class Baselines:
 
     async def get(self, tenant_id: str, key: BaselineKey) -> Baseline | None:
         """The baseline, or None when the tenant has none for this key yet."""
-        raw = await self._col.find_one({"_id": baseline_id(tenant_id, key), "tenantId": tenant_id})
+        raw = await self._col.find_one(
+            {"_id": baseline_id(tenant_id, key), "tenantId": tenant_id}, {"applied": 0}
+        )
         return from_document(raw) if raw else None
 
     async def apply(self, tenant_id: str, delta: BaselineDelta) -> bool:
@@ -183,6 +185,11 @@ class Baselines:
         if account_id is not None:
             query["accountId"] = account_id
         return [from_document(raw) async for raw in self._col.find(query)]
+
+    async def delete_account(self, tenant_id: str, account_id: str) -> int:
+        """Delete every baseline of one of the tenant's accounts (disconnect); how many went."""
+        result = await self._col.delete_many({"tenantId": tenant_id, "accountId": account_id})
+        return int(result.deleted_count)
 
 
 def _identity(key: BaselineKey) -> dict[str, Any]:

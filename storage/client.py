@@ -70,6 +70,7 @@ def in_process(database: str | None = None) -> Connection:
             "pip install -r requirements-dev.txt (or set MONGODB_URI)"
         ) from exc
     _index_id_lookups()
+    _expire_at_most_every_second()
     client: Any = AsyncMongoMockClient(tz_aware=True)
     return Connection(client, client[database or DEFAULT_DATABASE], "in-process")
 
@@ -98,3 +99,27 @@ def _index_id_lookups() -> None:
 
     mm.Collection._iter_documents = iter_documents  # type: ignore[method-assign]
     setattr(mm.Collection, "_dd0c_indexed", True)  # noqa: B010 - mark the patch as applied
+
+
+def _expire_at_most_every_second() -> None:
+    """Let the fake sweep TTL indexes once a second per collection, not on every access.
+
+    mongomock scans a whole collection for expired documents on each read and write; MongoDB's
+    own TTL monitor runs once a minute, so a one-second sweep is still stricter than production.
+    """
+    import time
+
+    from mongomock import store as mm_store
+
+    if getattr(mm_store.CollectionStore, "_dd0c_ttl_throttled", False):
+        return
+    sweep = mm_store.CollectionStore._remove_expired_documents
+
+    def remove_expired(self: Any) -> None:
+        now = time.monotonic()
+        if now - getattr(self, "_dd0c_swept", 0.0) >= 1.0:
+            self._dd0c_swept = now
+            sweep(self)
+
+    mm_store.CollectionStore._remove_expired_documents = remove_expired  # type: ignore[method-assign]
+    setattr(mm_store.CollectionStore, "_dd0c_ttl_throttled", True)  # noqa: B010 - patch marker
