@@ -47,6 +47,9 @@ SLACK_REQUIRED = (
 )
 
 
+_EVENT_BUS_ARN = re.compile(r"^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._/-]+$")
+
+
 def mask_url(url: str) -> str:
     """`url` without credentials: userinfo and query string replaced by `***`."""
     scheme, sep, rest = url.partition("://")
@@ -123,6 +126,8 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
     token_key: SecretStr | None = Field(default=None, validation_alias="DD0C_TOKEN_KEY")
     public_url: str | None = Field(default=None, validation_alias="DD0C_PUBLIC_URL")
+    template_url: str | None = Field(default=None, validation_alias="DD0C_TEMPLATE_URL")
+    event_bus_arn: str | None = Field(default=None, validation_alias="DD0C_EVENT_BUS_ARN")
     port: int = Field(default=3000, validation_alias="PORT")
     dev: bool = Field(default=False, validation_alias="DD0C_DEV")
     pollers: int = Field(default=2, validation_alias="DD0C_POLLERS")
@@ -151,11 +156,28 @@ class Settings(BaseSettings):
         "aws_endpoint_url",
         "slack_api_url",
         "public_url",
+        "template_url",
         mode="before",
     )
     @classmethod
     def _urls(cls, value: Any) -> str | None:
         return _http_url(value)
+
+    @field_validator("event_bus_arn", mode="before")
+    @classmethod
+    def _event_bus_arn(cls, value: Any) -> Any:
+        if value is not None and not _EVENT_BUS_ARN.match(str(value)):
+            raise _invalid(
+                "must be the ARN of dd0c-cost-bus, "
+                "arn:aws:events:<region>:<12-digit account>:event-bus/<name>",
+                value,
+            )
+        return value
+
+    @property
+    def onboarding_enabled(self) -> bool:
+        """Whether /dd0c connect can offer the one-click stack (template, bus, public URL set)."""
+        return bool(self.template_url and self.event_bus_arn and self.public_url)
 
     @field_validator("aws_region", mode="before")
     @classmethod

@@ -66,6 +66,8 @@ def test_every_variable_is_read() -> None:
         "SLACK_API_URL": "http://127.0.0.1:9999/api/",
         "DD0C_TOKEN_KEY": SECRET,
         "DD0C_PUBLIC_URL": "https://cost.example.com",
+        "DD0C_TEMPLATE_URL": "https://dd0c-templates.s3.amazonaws.com/dd0c-cost-readonly.yaml",
+        "DD0C_EVENT_BUS_ARN": "arn:aws:events:us-east-1:123456789012:event-bus/dd0c-cost-bus",
         "PORT": "8080",
         "DD0C_DEV": "false",
         "DD0C_POLLERS": "32",
@@ -109,6 +111,8 @@ def test_every_variable_is_read() -> None:
         ({**DEV, "SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL: must be an http"),
         ({**DEV, "DD0C_PUBLIC_URL": "https://"}, "DD0C_PUBLIC_URL: must be an http"),
         ({**DEV, "AWS_REGION": "Virginia"}, "AWS_REGION: must be an AWS region name"),
+        ({**DEV, "DD0C_EVENT_BUS_ARN": "dd0c-cost-bus"}, "DD0C_EVENT_BUS_ARN: must be the ARN"),
+        ({**DEV, "DD0C_TEMPLATE_URL": "s3://bucket/t.yaml"}, "DD0C_TEMPLATE_URL: must be an http"),
         ({**DEV, "DD0C_TOKEN_KEY": "too-short"}, "DD0C_TOKEN_KEY: must be at least 32 characters"),
     ],
 )
