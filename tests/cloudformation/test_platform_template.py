@@ -24,6 +24,7 @@ PLATFORM = TEMPLATES_DIR / "dd0c-cost-platform.yaml"
 ENVELOPES = ROOT / "tests" / "events" / "cloudtrail" / "envelopes"
 
 CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+SERVICE_EVENT_DETAIL_TYPE = "AWS Service Event via CloudTrail"  # Spot fulfilment and eviction
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -211,7 +212,9 @@ def test_bus_policy_admits_only_cloudtrail_api_calls(template: dict[str, Any]) -
     assert statement["Action"] == "events:PutEvents"
     condition = statement["Condition"]
     assert condition["ForAllValues:StringLike"] == {"events:source": "aws.*"}
-    assert condition["ForAllValues:StringEquals"] == {"events:detail-type": CLOUDTRAIL_DETAIL_TYPE}
+    assert condition["ForAllValues:StringEquals"] == {
+        "events:detail-type": [CLOUDTRAIL_DETAIL_TYPE, SERVICE_EVENT_DETAIL_TYPE]
+    }
     # the optional organisation restriction is an aws:PrincipalOrgID condition
     assert condition["StringEquals"]["Fn::If"][1] == {
         "aws:PrincipalOrgID": {"Ref": "AllowedOrganizationId"}
@@ -225,6 +228,7 @@ def test_rule_matches_cloudtrail_api_calls_and_routes_to_the_pipe_source(
     bus_id = next(iter(_resources(template, "AWS::Events::EventBus")))
     assert rule["EventBusName"] == {"Ref": bus_id}
     assert CLOUDTRAIL_DETAIL_TYPE in rule["EventPattern"]["detail-type"]
+    assert SERVICE_EVENT_DETAIL_TYPE in rule["EventPattern"]["detail-type"]
 
     for envelope in _sample_envelopes():
         assert _matches(rule["EventPattern"], envelope), envelope["id"]
