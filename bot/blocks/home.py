@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     DividerBlock,
     MarkdownTextObject,
     SectionBlock,
@@ -34,6 +35,8 @@ from storage.resources import BurnRate
 
 CONNECT_ACTION_ID = "open_connect"
 CONNECT_BLOCK_ID = "home_connect"
+DISCONNECT_ACTION_ID = "disconnect_account"
+DISCONNECT_BUTTONS_MAX = 24  # an actions block holds 25 elements: the connect button + these
 ANOMALY_BLOCK_ID = "home_anomaly_{}"
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
@@ -51,11 +54,32 @@ def _mode(accounts: Sequence[Account], paused: bool, now: datetime, learning_day
     return "learning" if learning else "on"
 
 
-def _connect() -> ActionsBlock:
+def _disconnect_button(account: Account) -> ButtonElement:
+    confirm = ConfirmObject(
+        title="Disconnect this account?",
+        text=f"dd0c/cost stops alerting on account {account.id} at once and deletes its "
+        "events, baselines and anomalies within 72 hours. The role stays in your account "
+        "until you delete the CloudFormation stack.",
+        confirm="Disconnect",
+        deny="Keep it",
+    )
+    return ButtonElement(
+        text=f"Disconnect {account.id}"[:75],
+        action_id=DISCONNECT_ACTION_ID,
+        value=account.id,
+        style="danger",
+        confirm=confirm,
+    )
+
+
+def _connect(accounts: Sequence[Account]) -> ActionsBlock:
     button = ButtonElement(
         text="Connect an AWS account", action_id=CONNECT_ACTION_ID, style="primary"
     )
-    return ActionsBlock(elements=[button], block_id=CONNECT_BLOCK_ID)
+    active = [a for a in accounts if a.status == "active"][:DISCONNECT_BUTTONS_MAX]
+    return ActionsBlock(
+        elements=[button, *(_disconnect_button(a) for a in active)], block_id=CONNECT_BLOCK_ID
+    )
 
 
 def _facts(burn: Mapping[str, BurnRate], open_count: int) -> SectionBlock:
@@ -102,7 +126,7 @@ def home_view(
         header("dd0c/cost"),
         section(PAUSED_BANNER if paused else mode_line(mode, accounts, now, learning_days)),
         section(f"*AWS accounts*\n{lines}" if accounts else NO_ACCOUNTS),
-        _connect(),
+        _connect(accounts),
         _facts(burn, len(open_anomalies)),
         DividerBlock(),
         header(f"Open anomalies ({len(open_anomalies)})"),

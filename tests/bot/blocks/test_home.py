@@ -45,13 +45,16 @@ def test_accounts_with_their_countdown_and_the_burn_rate() -> None:
     assert "*Burn rate, all accounts*\n$12.30/h now (≈$8,979/month) · 14 running" in text
 
 
-def test_the_connect_button() -> None:
+def test_the_connect_button_and_a_confirmed_disconnect_per_active_account() -> None:
     (connect,) = [b for b in _home() if b.get("block_id") == "home_connect"]
-    (button,) = connect["elements"]
+    button, *disconnects = connect["elements"]
     assert (button["action_id"], button["text"]["text"]) == (
         "open_connect",
         "Connect an AWS account",
     )
+    assert disconnects and all(d["action_id"] == "disconnect_account" for d in disconnects)
+    assert all(d["confirm"]["confirm"]["text"] == "Disconnect" for d in disconnects)
+    assert all(d["value"] in d["text"]["text"] and d["style"] == "danger" for d in disconnects)
 
 
 def test_nothing_connected() -> None:
