@@ -36,11 +36,17 @@ from bot.app import SlackConfig
 from bot.app import build as build_bolt
 from bot.app import routes as slack_routes
 from bot.notifier import Notifier
+from bot.onboarding import Onboarding
+from bot.onboarding import register as register_onboarding
 from bot.recipients import StoreRecipients
 from bot.services import SlackServices
 from ingest.consumer import Consumer, ConsumerConfig
 from ingest.pipeline import Pipeline
-from pricing import load_catalogue
+from onboarding.callback import callback_routes
+from onboarding.connect import CALLBACK_PATH, CallbackTokens, LinkSettings, callback_url
+from onboarding.lifecycle import purge_disconnected
+from onboarding.validation import aioboto3_factory, validator
+from pricing import Catalogue, load_catalogue
 from settings import ConfigError, Settings, load_settings, mask_url
 from storage import Store, StoreConfigError, TokenCipher, open_store
 from storage.tenants import DEV_TENANT
@@ -54,6 +60,7 @@ CHECK_TIMEOUT = 2.0
 REDIS_TIMEOUT = 2.0
 HTTP_SHUTDOWN_TIMEOUT = 5.0
 NOTIFIER_SHUTDOWN_TIMEOUT = 10.0
+PURGE_EVERY = 3600.0
 # Share of the visibility timeout that shutdown waits for batches in flight: past the timeout
 # SQS hands their messages out again anyway, and the rest of the budget closes the clients.
 DRAIN_SHARE = 0.8
@@ -70,6 +77,7 @@ class Services:
     consumer_task: asyncio.Task[None] | None = None
     bolt: AsyncApp | None = None
     notifier: Notifier | None = None
+    callback: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
     stopping: bool = False
 
     def stop_ingest(self) -> None:
@@ -137,6 +145,14 @@ def build_app(settings: Settings) -> web.Application:
             return services.bolt if services is not None else None
 
         app.add_routes(slack_routes(current_bolt))
+
+        async def onboarding_callback(request: web.Request) -> web.StreamResponse:
+            services = app.get(SERVICES)
+            if services is None or services.callback is None:
+                raise web.HTTPServiceUnavailable(text="starting up")
+            return await services.callback(request)
+
+        app.router.add_post(CALLBACK_PATH, onboarding_callback)
     return app
 
 
@@ -161,7 +177,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         )
         services = Services(store=store, redis=redis, pipeline=pipeline)
         if notifier is not None:
-            services.bolt, services.notifier = notifier
+            services.bolt, services.notifier, slack = notifier
+            services.callback = _onboarding(settings, store, catalogue, slack, stack)
         app[SERVICES] = services
         await _start_consumer(settings, services, stack)
         logger.info("started", extra={"settings": settings.describe(), "store": store.kind})
@@ -172,7 +189,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
 
 def _slack(
     settings: Settings, store: Store, stack: contextlib.AsyncExitStack
-) -> tuple[AsyncApp, Notifier] | None:
+) -> tuple[AsyncApp, Notifier, SlackServices] | None:
     """The Bolt app and the notifier task, when the Slack credentials are set."""
     if not settings.slack_enabled:
         logger.warning("Slack credentials not set (DD0C_DEV=1): no Slack app, no alerts posted")
@@ -199,7 +216,70 @@ def _slack(
             await asyncio.wait({task})
 
     stack.push_async_callback(stop_notifier)
-    return build_bolt(config, services), notifier
+    services.bolt = build_bolt(config, services)
+    return services.bolt, notifier, services
+
+
+def _onboarding(
+    settings: Settings,
+    store: Store,
+    catalogue: Catalogue,
+    slack: SlackServices,
+    stack: contextlib.AsyncExitStack,
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The connect flow in Slack, the stack callback's handler, and the hourly purge job."""
+    assert settings.token_key is not None  # Slack is enabled only with a token key
+    tokens = CallbackTokens.from_setting(settings.token_key.get_secret_value())
+    factory = aioboto3_factory(aioboto3.Session(), endpoint_url=settings.aws_endpoint_url)
+    validate = validator(factory, _utc_now)
+    link = None
+    if settings.onboarding_enabled:
+        assert settings.template_url and settings.event_bus_arn and settings.public_url
+        link = LinkSettings(
+            template_url=settings.template_url,
+            event_bus_arn=settings.event_bus_arn,
+            callback_url=callback_url(settings.public_url),
+            region=settings.aws_region,
+        )
+    onboarding = Onboarding(
+        slack,
+        catalogue,
+        validate,
+        tokens,
+        settings.slack_api_url,
+        link=link,
+        endpoint_url=settings.aws_endpoint_url,
+    )
+    slack.onboarding = onboarding
+    assert slack.bolt is not None
+    register_onboarding(slack.bolt, onboarding)
+    stop = asyncio.Event()
+    purge = asyncio.create_task(_purge_loop(store, stop), name="purge-disconnected")
+
+    async def stop_purge() -> None:
+        stop.set()
+        await asyncio.wait({purge}, timeout=5)
+
+    stack.push_async_callback(stop_purge)
+    (route,) = callback_routes(store, validate, onboarding.connected, now=_utc_now, tokens=tokens)
+    return route.handler
+
+
+async def _purge_loop(store: Store, stop: asyncio.Event) -> None:
+    """Delete disconnected accounts' data (hourly; well within the promised 72 hours)."""
+    while not stop.is_set():
+        try:
+            report = await purge_disconnected(store, _utc_now())
+            if report.purged:
+                logger.info("purged disconnected accounts", extra={"accounts": len(report.purged)})
+        except Exception:
+            logger.exception("purge job failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=PURGE_EVERY)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 async def _open_store(settings: Settings, stack: contextlib.AsyncExitStack) -> Store:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storage import Store
 from storage.installations import tenant_id_for
+
+if TYPE_CHECKING:
+    from bot.onboarding import Onboarding
 
 
 def utc_now() -> datetime:
@@ -28,6 +31,10 @@ class SlackServices:
     clock: Callable[[], datetime] = utc_now
     paused: Callable[[], Awaitable[bool]] = _not_paused
     """Whether governance has silenced alerting (panic mode); the governance issue wires Redis."""
+    onboarding: Onboarding | None = None
+    """The account connect flow (set once the service has built it)."""
+    bolt: Any = None
+    """The Bolt app these listeners are registered on (app.py registers onboarding on it)."""
 
 
 def tenant_of(context: Any) -> str | None:

@@ -1,4 +1,10 @@
-"""AWS accounts connected by tenants: how an incoming event finds its tenant."""
+"""AWS accounts connected by tenants: how an incoming event finds its tenant.
+
+Status: (none) -> active (connected) -> disconnecting (events dropped at once; data deleted by a
+background job) -> disconnected (data gone; the document and the audit log stay) -> active again
+when the same tenant reconnects it. An account belongs to one tenant for good: nothing here ever
+moves it to another.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field
+from pymongo.errors import DuplicateKeyError
 
 from storage._documents import Document, utc
 
@@ -25,6 +32,12 @@ class Account(Document):
     connected_at: datetime
     learning_started_at: datetime | None = None
     auto_attached: bool = False
+    connected_by: str | None = None
+    stack_id: str | None = None  # the dd0c-cost stack that connected it (None: connected by hand)
+    stack_region: str | None = None
+    disconnect_requested_at: datetime | None = None
+    disconnect_requested_by: str | None = None
+    disconnected_at: datetime | None = None
 
 
 class Accounts:
@@ -74,3 +87,108 @@ class Accounts:
         account = await self.route(account_id)
         assert account is not None  # just upserted
         return account
+
+    async def active(self, tenant_id: str) -> list[Account]:
+        """The tenant's active accounts, oldest connection first (ties by account id)."""
+        cursor = self._col.find({"tenantId": tenant_id, "status": "active"})
+        found = [Account.from_mongo(raw) async for raw in cursor]
+        return sorted(found, key=lambda a: (utc(a.connected_at), a.id))
+
+    async def connect(
+        self,
+        tenant_id: str,
+        account_id: str,
+        role_arn: str,
+        now: datetime,
+        *,
+        by: str,
+        stack_id: str | None = None,
+        stack_region: str | None = None,
+    ) -> Account | None:
+        """Make the account active for the tenant, learning from now; None if it is not free.
+
+        A new account is inserted; the tenant's own non-active account is re-activated. None
+        when it is active already or belongs to another tenant (never re-attributed).
+        """
+        fields = {
+            "status": "active",
+            "roleArn": role_arn,
+            "connectedAt": utc(now),
+            "learningStartedAt": utc(now),
+            "connectedBy": by,
+            "stackId": stack_id,
+            "stackRegion": stack_region,
+            "disconnectRequestedAt": None,
+            "disconnectRequestedBy": None,
+            "disconnectedAt": None,
+        }
+        result = await self._col.update_one(
+            {"_id": account_id, "tenantId": tenant_id, "status": {"$ne": "active"}},
+            {"$set": fields},
+        )
+        if not result.matched_count:
+            try:
+                await self._col.insert_one(
+                    {"_id": account_id, "tenantId": tenant_id, "autoAttached": False, **fields}
+                )
+            except DuplicateKeyError:
+                return None
+        return await self.get(tenant_id, account_id)
+
+    async def undo_connect(self, tenant_id: str, account_id: str, *, was_new: bool) -> None:
+        """Take back a `connect` that lost a race (a new document goes, an old one is
+        disconnected again)."""
+        query = {"_id": account_id, "tenantId": tenant_id, "status": "active"}
+        if was_new:
+            await self._col.delete_one(query)
+        else:
+            await self._col.update_one(query, {"$set": {"status": "disconnected"}})
+
+    async def update_role(
+        self, tenant_id: str, account_id: str, role_arn: str, stack_id: str | None
+    ) -> None:
+        """Record the role (and stack) an active account is read through now."""
+        update: dict[str, Any] = {"roleArn": role_arn}
+        if stack_id is not None:
+            update["stackId"] = stack_id
+        await self._col.update_one(
+            {"_id": account_id, "tenantId": tenant_id, "status": "active"}, {"$set": update}
+        )
+
+    async def mark_disconnecting(
+        self, tenant_id: str, account_id: str, by: str, now: datetime
+    ) -> bool:
+        """Stop using an active (or pending) account; False when it was not active or pending."""
+        result = await self._col.update_one(
+            {"_id": account_id, "tenantId": tenant_id, "status": {"$in": ["active", "pending"]}},
+            {
+                "$set": {
+                    "status": "disconnecting",
+                    "disconnectRequestedAt": utc(now),
+                    "disconnectRequestedBy": by,
+                }
+            },
+        )
+        return bool(result.modified_count)
+
+    async def purge_due(self, before: datetime, limit: int = 100) -> list[Account]:
+        """Accounts of every tenant disconnecting since `before` or earlier, oldest first.
+
+        Cross-tenant by design: the purge job serves every tenant.
+        """
+        cursor = (
+            self._col.find(
+                {"status": "disconnecting", "disconnectRequestedAt": {"$lte": utc(before)}}
+            )
+            .sort("disconnectRequestedAt", 1)
+            .limit(limit)
+        )
+        return [Account.from_mongo(raw) async for raw in cursor]
+
+    async def mark_disconnected(self, tenant_id: str, account_id: str, now: datetime) -> bool:
+        """A disconnecting account whose data is deleted; False when it was not disconnecting."""
+        result = await self._col.update_one(
+            {"_id": account_id, "tenantId": tenant_id, "status": "disconnecting"},
+            {"$set": {"status": "disconnected", "disconnectedAt": utc(now)}},
+        )
+        return bool(result.modified_count)

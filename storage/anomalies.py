@@ -226,3 +226,8 @@ class Anomalies:
             }
         )
         return [StoredAnomaly.from_mongo(raw) async for raw in cursor]
+
+    async def delete_account(self, tenant_id: str, account_id: str) -> int:
+        """Delete every anomaly of one of the tenant's accounts (disconnect); how many went."""
+        result = await self._col.delete_many({"tenantId": tenant_id, "accountId": account_id})
+        return int(result.deleted_count)

@@ -150,6 +150,11 @@ class Events:
             query["accountId"] = account_id
         return int(await self._col.count_documents(query))
 
+    async def delete_account(self, tenant_id: str, account_id: str) -> int:
+        """Delete every stored event of one of the tenant's accounts (disconnect); how many went."""
+        result = await self._col.delete_many({"tenantId": tenant_id, "accountId": account_id})
+        return int(result.deleted_count)
+
     async def recent(self, tenant_id: str, since: datetime, limit: int = 100) -> list[StoredEvent]:
         """The tenant's events since a time, newest first."""
         cursor = (

@@ -29,6 +29,13 @@ ASC, DESC = 1, -1
 
 INDEXES: tuple[Index, ...] = (
     Index(accounts.COLLECTION, "tenant", (("tenantId", ASC), ("_id", ASC))),
+    # The purge job's cross-tenant query: accounts waiting for their data to be deleted.
+    Index(
+        accounts.COLLECTION,
+        "disconnecting",
+        (("disconnectRequestedAt", ASC),),
+        {"partialFilterExpression": {"status": "disconnecting"}},
+    ),
     Index(
         events.COLLECTION,
         "tenant_account_time",

@@ -205,3 +205,8 @@ class Resources:
             res = await self.get(tenant_id, key)
             count += res is not None and res.state == "running"
         return count
+
+    async def delete_account(self, tenant_id: str, account_id: str) -> int:
+        """Delete every inventory entry of one of the tenant's accounts; how many went."""
+        result = await self._col.delete_many({"tenantId": tenant_id, "accountId": account_id})
+        return int(result.deleted_count)

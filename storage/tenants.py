@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any, Literal
 
@@ -31,6 +32,10 @@ class Tenant(Document):
     status_at: datetime | None = None
     status_reason: str | None = None
     created_at: datetime
+    # The ExternalId every dd0c-cost stack of this tenant must carry (UUIDv4, made once, never
+    # changed: changing it would lock out every stack already deployed).
+    external_id: str | None = None
+    external_id_created_at: datetime | None = None
 
 
 class Tenants:
@@ -107,3 +112,16 @@ class Tenants:
     async def set_alert_channel(self, tenant_id: str, channel: str) -> None:
         """Where alerts go from now on."""
         await self._col.update_one({"_id": tenant_id}, {"$set": {"alertChannel": channel}})
+
+    async def ensure_external_id(self, tenant_id: str, now: datetime) -> str | None:
+        """The tenant's ExternalId, made (UUIDv4) on first use; None when there is no such tenant.
+
+        Only the first writer's value is kept (the filter matches while there is none), so
+        concurrent calls all return the same id.
+        """
+        await self._col.update_one(
+            {"_id": tenant_id, "externalId": None},
+            {"$set": {"externalId": str(uuid.uuid4()), "externalIdCreatedAt": utc(now)}},
+        )
+        tenant = await self.get(tenant_id)
+        return tenant.external_id if tenant else None

@@ -35,6 +35,9 @@ def register(app: AsyncApp, services: SlackServices) -> None:
         await respond(text=message.text, blocks=to_dicts(message.blocks), replace_original=True)
 
     @app.action(CONNECT_ACTION_ID)
-    async def connect(ack: Any, body: dict[str, Any], client: Any) -> None:
+    async def connect(ack: Any, body: dict[str, Any], context: Any, client: Any) -> None:
         await ack()
-        await client.views_open(trigger_id=body["trigger_id"], view=connect_modal())
+        tenant = tenant_of(context)
+        onboarding = services.onboarding
+        view = await onboarding.modal(tenant) if onboarding and tenant else connect_modal()
+        await client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -157,7 +157,10 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             await respond(text=UNKNOWN_WORKSPACE)
             return
         if sub == "connect":
-            await client.views_open(trigger_id=command["trigger_id"], view=connect_modal())
+            view = (
+                await services.onboarding.modal(tenant) if services.onboarding else connect_modal()
+            )
+            await client.views_open(trigger_id=command["trigger_id"], view=view)
             return
         reply = REPLIES.get(sub, _help)
         message = await reply(services, tenant, words)
