@@ -61,6 +61,7 @@ REDIS_TIMEOUT = 2.0
 HTTP_SHUTDOWN_TIMEOUT = 5.0
 NOTIFIER_SHUTDOWN_TIMEOUT = 10.0
 PURGE_EVERY = 3600.0
+HOUSEKEEPING_LOCK = "dd0c:lock:housekeeping"
 # Share of the visibility timeout that shutdown waits for batches in flight: past the timeout
 # SQS hands their messages out again anyway, and the rest of the budget closes the clients.
 DRAIN_SHARE = 0.8
@@ -178,7 +179,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         services = Services(store=store, redis=redis, pipeline=pipeline)
         if notifier is not None:
             services.bolt, services.notifier, slack = notifier
-            services.callback = _onboarding(settings, store, catalogue, slack, stack)
+            services.callback = _onboarding(settings, store, redis, catalogue, slack, stack)
         app[SERVICES] = services
         await _start_consumer(settings, services, stack)
         logger.info("started", extra={"settings": settings.describe(), "store": store.kind})
@@ -223,6 +224,7 @@ def _slack(
 def _onboarding(
     settings: Settings,
     store: Store,
+    redis: aioredis.Redis,
     catalogue: Catalogue,
     slack: SlackServices,
     stack: contextlib.AsyncExitStack,
@@ -254,7 +256,9 @@ def _onboarding(
     assert slack.bolt is not None
     register_onboarding(slack.bolt, onboarding)
     stop = asyncio.Event()
-    purge = asyncio.create_task(_purge_loop(store, stop), name="purge-disconnected")
+    purge = asyncio.create_task(
+        _housekeeping_loop(store, redis, onboarding, stop), name="housekeeping"
+    )
 
     async def stop_purge() -> None:
         stop.set()
@@ -265,15 +269,26 @@ def _onboarding(
     return route.handler
 
 
-async def _purge_loop(store: Store, stop: asyncio.Event) -> None:
-    """Delete disconnected accounts' data (hourly; well within the promised 72 hours)."""
+async def _housekeeping(store: Store, onboarding: Onboarding) -> None:
+    report = await purge_disconnected(store, _utc_now())
+    if report.purged:
+        logger.info("purged disconnected accounts", extra={"accounts": len(report.purged)})
+    scanned = await onboarding.scan_due()
+    if scanned:
+        logger.info("weekly zombie scans", extra={"accounts": scanned})
+
+
+async def _housekeeping_loop(
+    store: Store, redis: aioredis.Redis, onboarding: Onboarding, stop: asyncio.Event
+) -> None:
+    """Hourly, on one replica (a Redis lock): purge disconnected accounts' data (promised within
+    72 hours) and run the weekly zombie scans that are due."""
     while not stop.is_set():
         try:
-            report = await purge_disconnected(store, _utc_now())
-            if report.purged:
-                logger.info("purged disconnected accounts", extra={"accounts": len(report.purged)})
+            if await redis.set(HOUSEKEEPING_LOCK, "1", nx=True, ex=int(PURGE_EVERY) - 60):
+                await _housekeeping(store, onboarding)
         except Exception:
-            logger.exception("purge job failed")
+            logger.exception("housekeeping failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=PURGE_EVERY)
 

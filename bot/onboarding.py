@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -42,7 +43,8 @@ from pricing import Catalogue
 
 logger = logging.getLogger(__name__)
 
-VALIDATE_TIMEOUT = 2.5  # a view submission must be answered within 3 s
+VALIDATE_TIMEOUT = 2.5
+SCAN_EVERY = timedelta(days=7)  # a view submission must be answered within 3 s
 _ACCOUNT = re.compile(r"^\d{12}$")
 
 
@@ -150,8 +152,21 @@ class Onboarding:
             now,
             endpoint_url=self.endpoint_url,
         )
+        await self.services.store.accounts.mark_scanned(tenant, account_id, now)
         message = zombie_message(report, now)
         await self._post(tenant, message.text, to_dicts(message.blocks))
+
+    async def scan_due(self, every: timedelta = SCAN_EVERY) -> int:
+        """The weekly zombie scan: every active account not scanned for `every`; how many ran."""
+        now = self.services.clock()
+        due = await self.services.store.accounts.scan_due(now - every)
+        for account in due:
+            try:
+                result = ConnectResult("already_connected", account.id, account=account)
+                await self._scan(account.tenant_id, account.id, result)
+            except Exception:  # one account's failure never stops the run (STYLE §7)
+                logger.exception("zombie scan failed", extra={"account_id": account.id})
+        return len(due)
 
     async def disconnect(self, tenant: str, account_id: str, user: str | None) -> bool:
         """Stop alerting on the account now; its data goes within 72 hours."""

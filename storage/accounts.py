@@ -32,6 +32,7 @@ class Account(Document):
     connected_at: datetime
     learning_started_at: datetime | None = None
     auto_attached: bool = False
+    zombie_scan_at: datetime | None = None
     connected_by: str | None = None
     stack_id: str | None = None  # the dd0c-cost stack that connected it (None: connected by hand)
     stack_region: str | None = None
@@ -170,6 +171,26 @@ class Accounts:
             },
         )
         return bool(result.modified_count)
+
+    async def scan_due(self, before: datetime, limit: int = 100) -> list[Account]:
+        """Active accounts with a role whose last zombie scan is older than `before` (or never).
+
+        Cross-tenant by design: the weekly scan serves every tenant.
+        """
+        cursor = self._col.find(
+            {
+                "status": "active",
+                "roleArn": {"$ne": None},
+                "$or": [{"zombieScanAt": None}, {"zombieScanAt": {"$lt": utc(before)}}],
+            }
+        ).limit(limit)
+        return [Account.from_mongo(raw) async for raw in cursor]
+
+    async def mark_scanned(self, tenant_id: str, account_id: str, now: datetime) -> None:
+        """Record a zombie scan of the account."""
+        await self._col.update_one(
+            {"_id": account_id, "tenantId": tenant_id}, {"$set": {"zombieScanAt": utc(now)}}
+        )
 
     async def purge_due(self, before: datetime, limit: int = 100) -> list[Account]:
         """Accounts of every tenant disconnecting since `before` or earlier, oldest first.

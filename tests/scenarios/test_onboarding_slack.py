@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -238,3 +238,31 @@ async def test_an_event_reaches_its_own_tenants_channel_and_no_other(setup: Setu
     assert posts["C1"][0] == token_1 and "i-0" in posts["C1"][1] and "i-1" not in posts["C1"][1]
     assert posts["C2"][0] == token_2 and "i-1" in posts["C2"][1] and "i-0" not in posts["C2"][1]
     assert all("i-2" not in blocks for _, blocks in posts.values())  # unknown account: dropped
+
+
+async def test_the_weekly_scan_runs_for_accounts_not_scanned_for_a_week(
+    setup: Setup, moto_endpoint: str
+) -> None:
+    await install(setup.world)
+    external_id = await _external_id(setup)
+    setup.faults.external_id = external_id
+    aws = await customer(moto_endpoint, external_id)
+    await setup.world.post(view_submission("T1", "U1", aws.account_id, aws.role_arn))
+
+    async def scanned_once() -> bool:
+        account = await setup.world.store.accounts.get("T1", aws.account_id)
+        return account is not None and account.zombie_scan_at is not None
+
+    await eventually(scanned_once, timeout=60)
+    assert await setup.onboarding.scan_due() == 0  # scanned at connection: not due yet
+    await setup.world.store.accounts.mark_scanned(
+        "T1", aws.account_id, datetime.now(UTC) - timedelta(days=8)
+    )
+    reports = len(
+        [c for c in setup.world.slack.calls_to("chat.postMessage") if "Zombie watch" in str(c.body)]
+    )
+    assert await setup.onboarding.scan_due() == 1
+    after = [
+        c for c in setup.world.slack.calls_to("chat.postMessage") if "Zombie watch" in str(c.body)
+    ]
+    assert len(after) == reports + 1
