@@ -293,7 +293,7 @@ async def chaos_pass(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
     )  # moto's server on 127.0.0.1 takes any credentials
     async with sqs_client(session, endpoint) as sqs:
-        urls = await create_queues(sqs, unique_name("chaos"), visibility_timeout=1)
+        urls = await create_queues(sqs, unique_name("chaos"), visibility_timeout=3)
         feeder = asyncio.create_task(
             feed(sqs, urls.queue_url, deliveries(records, duplicates, rng, report))
         )
@@ -328,7 +328,7 @@ def _make(
     sqs: Any, url: str, store: Store, catalogue: Catalogue, faults: Faults, report: Report
 ) -> Consumer:
     pipeline = Pipeline(store, catalogue, fault=faults, max_body_bytes=POISON_LIMIT)
-    config = ConsumerConfig(queue_url=url, pollers=2, wait_seconds=1, visibility_timeout=1)
+    config = ConsumerConfig(queue_url=url, pollers=2, wait_seconds=1, visibility_timeout=3)
     return Consumer(sqs, _Counting(pipeline, report), config)
 
 
