@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.decode import cfn_yaml  # type: ignore[import-untyped]
 
 from engine.records import iter_records
+from tests.cloudformation.templates import load_template, resources_of
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = ROOT / "cloudformation"
@@ -32,24 +32,14 @@ SERVICE_EVENT_DETAIL_TYPE = "AWS Service Event via CloudTrail"  # Spot fulfilmen
 
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    loaded = cfn_yaml.load(str(PLATFORM))
-    assert isinstance(loaded, dict)
-    return loaded
-
-
-def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {
-        name: resource
-        for name, resource in template["Resources"].items()
-        if resource["Type"] == kind
-    }
+    return load_template(PLATFORM)
 
 
 def _queue(template: dict[str, Any], queue_name: str) -> tuple[str, dict[str, Any]]:
     """The logical id and properties of the SQS queue with this QueueName."""
     found = [
         (name, res["Properties"])
-        for name, res in _resources(template, "AWS::SQS::Queue").items()
+        for name, res in resources_of(template, "AWS::SQS::Queue").items()
         if res["Properties"].get("QueueName") == queue_name
     ]
     assert len(found) == 1, f"expected one queue named {queue_name}, found {len(found)}"
@@ -57,21 +47,21 @@ def _queue(template: dict[str, Any], queue_name: str) -> tuple[str, dict[str, An
 
 
 def _pipe(template: dict[str, Any]) -> dict[str, Any]:
-    pipes = list(_resources(template, "AWS::Pipes::Pipe").values())
+    pipes = list(resources_of(template, "AWS::Pipes::Pipe").values())
     assert len(pipes) == 1
     properties: dict[str, Any] = pipes[0]["Properties"]
     return properties
 
 
 def _rule(template: dict[str, Any]) -> dict[str, Any]:
-    rules = list(_resources(template, "AWS::Events::Rule").values())
+    rules = list(resources_of(template, "AWS::Events::Rule").values())
     assert len(rules) == 1
     properties: dict[str, Any] = rules[0]["Properties"]
     return properties
 
 
 def _alarms(template: dict[str, Any]) -> list[dict[str, Any]]:
-    return [res["Properties"] for res in _resources(template, "AWS::CloudWatch::Alarm").values()]
+    return [res["Properties"] for res in resources_of(template, "AWS::CloudWatch::Alarm").values()]
 
 
 def _get_att(logical_id: str, attribute: str) -> dict[str, Any]:
@@ -81,7 +71,7 @@ def _get_att(logical_id: str, attribute: str) -> dict[str, Any]:
 def _topic_id(template: dict[str, Any]) -> str:
     topics = [
         name
-        for name, res in _resources(template, "AWS::SNS::Topic").items()
+        for name, res in resources_of(template, "AWS::SNS::Topic").items()
         if res["Properties"].get("TopicName") == "ops-alerts"
     ]
     assert len(topics) == 1
@@ -171,14 +161,14 @@ def test_ingestion_queue_redrives_to_its_fifo_dlq_after_three_receives(
 def test_staging_queue_has_its_own_dlq_and_lets_only_the_rule_send(
     template: dict[str, Any],
 ) -> None:
-    rule_id = next(iter(_resources(template, "AWS::Events::Rule")))
+    rule_id = next(iter(resources_of(template, "AWS::Events::Rule")))
     staging_id, staging = _queue(template, "event-ingestion-staging")
     staging_dlq_id, staging_dlq = _queue(template, "event-ingestion-staging-dlq")
     assert staging["RedrivePolicy"]["deadLetterTargetArn"] == _get_att(staging_dlq_id, "Arn")
     assert staging["SqsManagedSseEnabled"] is True
     assert staging_dlq["SqsManagedSseEnabled"] is True
 
-    policies = _resources(template, "AWS::SQS::QueuePolicy").values()
+    policies = resources_of(template, "AWS::SQS::QueuePolicy").values()
     for queue_id in (staging_id, staging_dlq_id):
         statements = [
             statement
@@ -203,7 +193,7 @@ def test_staging_queue_has_its_own_dlq_and_lets_only_the_rule_send(
 
 
 def test_bus_policy_admits_only_cloudtrail_api_calls(template: dict[str, Any]) -> None:
-    buses = list(_resources(template, "AWS::Events::EventBus").values())
+    buses = list(resources_of(template, "AWS::Events::EventBus").values())
     assert len(buses) == 1
     bus = buses[0]["Properties"]
     assert bus["Name"] == "dd0c-cost-bus"
@@ -225,7 +215,7 @@ def test_rule_matches_cloudtrail_api_calls_and_routes_to_the_pipe_source(
     template: dict[str, Any],
 ) -> None:
     rule = _rule(template)
-    bus_id = next(iter(_resources(template, "AWS::Events::EventBus")))
+    bus_id = next(iter(resources_of(template, "AWS::Events::EventBus")))
     assert rule["EventBusName"] == {"Ref": bus_id}
     assert CLOUDTRAIL_DETAIL_TYPE in rule["EventPattern"]["detail-type"]
     assert SERVICE_EVENT_DETAIL_TYPE in rule["EventPattern"]["detail-type"]
@@ -289,7 +279,7 @@ def _notifies_ops_alerts(alarm: dict[str, Any], topic_id: str) -> bool:
 
 def test_ops_alerts_topic_exists_with_optional_email(template: dict[str, Any]) -> None:
     topic_id = _topic_id(template)
-    [subscription] = _resources(template, "AWS::SNS::Subscription").values()
+    [subscription] = resources_of(template, "AWS::SNS::Subscription").values()
     assert subscription["Condition"] == "HasOpsAlertEmail"
     assert subscription["Properties"]["TopicArn"] == {"Ref": topic_id}
     assert template["Parameters"]["OpsAlertEmail"]["Default"] == ""
@@ -372,7 +362,7 @@ def test_outputs_feed_the_service_environment(template: dict[str, Any]) -> None:
     outputs = template["Outputs"]
     queue_id, _ = _queue(template, "event-ingestion.fifo")
     dlq_id, _ = _queue(template, "event-ingestion-dlq.fifo")
-    bus_id = next(iter(_resources(template, "AWS::Events::EventBus")))
+    bus_id = next(iter(resources_of(template, "AWS::Events::EventBus")))
     assert outputs["SqsQueueUrl"]["Value"] == _get_att(queue_id, "QueueUrl")
     assert "SQS_QUEUE_URL" in outputs["SqsQueueUrl"]["Description"]
     assert outputs["SqsDlqUrl"]["Value"] == _get_att(dlq_id, "QueueUrl")

@@ -31,6 +31,7 @@ from cfnlint.decode import cfn_yaml  # type: ignore[import-untyped]
 
 from engine import SUPPORTED_EVENTS
 from onboarding.permissions import ASSUMED_ROLE_ACTIONS, NO_PERMISSION_NEEDED
+from tests.cloudformation.templates import load_template, resources_of
 from tests.fixtures import CLOUDTRAIL, load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,21 +92,11 @@ ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/dd0c-cost-readonly"
 
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    loaded = cfn_yaml.load(str(READONLY))
-    assert isinstance(loaded, dict)
-    return loaded
-
-
-def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {
-        name: resource
-        for name, resource in template["Resources"].items()
-        if resource["Type"] == kind
-    }
+    return load_template(READONLY)
 
 
 def _one(template: dict[str, Any], kind: str) -> tuple[str, dict[str, Any]]:
-    found = list(_resources(template, kind).items())
+    found = list(resources_of(template, kind).items())
     assert len(found) == 1, f"expected one {kind}, found {len(found)}"
     return found[0]
 
@@ -121,7 +112,7 @@ def _as_list(value: Any) -> list[Any]:
 def _role_id(template: dict[str, Any]) -> str:
     [role_id] = [
         name
-        for name, res in _resources(template, "AWS::IAM::Role").items()
+        for name, res in resources_of(template, "AWS::IAM::Role").items()
         if res["Properties"].get("RoleName") == "dd0c-cost-readonly"
     ]
     return role_id
@@ -137,7 +128,7 @@ def _readonly_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
         for policy in role.get("Policies", [])
         for statement in policy["PolicyDocument"]["Statement"]
     ]
-    for policy in _resources(template, "AWS::IAM::ManagedPolicy").values():
+    for policy in resources_of(template, "AWS::IAM::ManagedPolicy").values():
         if {"Ref": role_id} in policy["Properties"].get("Roles", []):
             statements += policy["Properties"]["PolicyDocument"]["Statement"]
     assert statements
@@ -294,7 +285,7 @@ def test_every_engine_event_source_has_a_checked_eventbridge_source() -> None:
 def test_rules_forward_exactly_the_engine_events(template: dict[str, Any]) -> None:
     expected_yaml = _rules_yaml(_expected_events())
     expected = cfn_yaml.loads("Resources:\n" + expected_yaml)["Resources"]
-    actual = _resources(template, "AWS::Events::Rule")
+    actual = resources_of(template, "AWS::Events::Rule")
     if actual != expected:
         depends_on = "".join(f"      - {rule_id}\n" for rule_id in ["ReadOnlyPolicy", *expected])
         rule_arns = "".join(f"        - !GetAtt {rule_id}.Arn\n" for rule_id in expected)
@@ -309,7 +300,7 @@ def test_rules_forward_exactly_the_engine_events(template: dict[str, Any]) -> No
 
 def test_each_pattern_is_one_service_and_within_the_quota(template: dict[str, Any]) -> None:
     covered = set()
-    for rule in _resources(template, "AWS::Events::Rule").values():
+    for rule in resources_of(template, "AWS::Events::Rule").values():
         pattern = rule["Properties"]["EventPattern"]
         # one eventSource per rule, so eventNames never cross services (sagemaker has a
         # CreateCluster the engine does not price; eks's and redshift's it does)
@@ -323,7 +314,7 @@ def test_each_pattern_is_one_service_and_within_the_quota(template: dict[str, An
 
 def test_rules_target_dd0c_bus_with_a_put_events_only_role(template: dict[str, Any]) -> None:
     role_id = "ForwardingRole"
-    for rule_id, rule in _resources(template, "AWS::Events::Rule").items():
+    for rule_id, rule in resources_of(template, "AWS::Events::Rule").items():
         assert "Condition" not in rule, f"{rule_id}: rules forward in every region's stack"
         assert rule["Properties"]["Targets"] == [
             {
@@ -392,7 +383,7 @@ def test_sample_records_reach_dd0c_only_when_the_engine_prices_them(
     envelope = _envelope(record)
     matching = [
         rule_id
-        for rule_id, rule in _resources(template, "AWS::Events::Rule").items()
+        for rule_id, rule in resources_of(template, "AWS::Events::Rule").items()
         if _matches(rule["Properties"]["EventPattern"], envelope)
     ]
     supported = (record["eventSource"], record["eventName"]) in SUPPORTED_EVENTS
@@ -464,7 +455,7 @@ def test_callback_runs_after_the_role_and_rules_exist(template: dict[str, Any]) 
     properties = callback["Properties"]
     assert properties["ServiceToken"] == _get_att(function_id, "Arn")
     assert properties["RoleArn"] == _get_att(_role_id(template), "Arn")  # implicit dependency
-    rules = _resources(template, "AWS::Events::Rule")
+    rules = resources_of(template, "AWS::Events::Rule")
     assert set(callback["DependsOn"]) >= {"ReadOnlyPolicy", *rules}, callback_id
     outputs = template["Outputs"]
     assert outputs["RoleArn"]["Value"] == _get_att(_role_id(template), "Arn")
