@@ -1,6 +1,7 @@
-"""The whole engine over a stream of records with in-memory state: what the backtest runs.
+"""The engine alone over a stream of records with in-memory state (unit tests, engine speed bench).
 
-The service runs the same steps, with baselines and the inventory in MongoDB instead of dicts.
+The backtest and the service both run `ingest.processor` (the durable steps over ports); this
+shares their decisions (`engine.process`, `engine.scoring`) without their I/O.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine import CostEvent, Verdict
 from engine.context import changes_for
@@ -20,7 +20,6 @@ from engine.detectors import DETECTORS, State
 from engine.process import keys_for, learning
 from engine.scoring import evaluate
 from engine.thresholds import DEFAULT_THRESHOLDS, Thresholds
-from storage import Store
 from storage.events import Step, StoredEvent
 
 if TYPE_CHECKING:
@@ -32,12 +31,27 @@ ENDING = frozenset({"stop", "terminate", "delete"})
 STEPS = ("claimed", "scored", "learned", "recorded", "tracked", "done")
 
 
+class StepPorts(Protocol):
+    """The state the steps use: `storage.Store` (MongoDB) or `ingest.memory.MemoryStore`."""
+
+    @property
+    def events(self) -> Any: ...
+    @property
+    def baselines(self) -> Any: ...
+    @property
+    def profiles(self) -> Any: ...
+    @property
+    def anomalies(self) -> Any: ...
+    @property
+    def resources(self) -> Any: ...
+
+
 class EventSteps:
     """Runs the steps of one event for one tenant."""
 
     def __init__(
         self,
-        store: Store,
+        store: StepPorts,
         clock: Callable[[], datetime],
         stats: PipelineStats,
         fault: Callable[[str, str], None],
