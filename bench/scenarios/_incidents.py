@@ -39,7 +39,8 @@ class Scene:
 
     def label(self, scenario: str, description: str, usd: float) -> Label:
         """An incident label carrying this incident's id."""
-        return Label("incident", scenario, description, usd, self.plan.incident_id)
+        plan = self.plan
+        return Label("incident", scenario, description, usd, plan.incident_id, plan.category)
 
     def ec2_usd(self, instance_type: str, region: str, count: int) -> float:
         """count x the on-demand Linux price, floored to cents."""

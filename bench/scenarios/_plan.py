@@ -79,6 +79,7 @@ class IncidentPlan:
     day: int
     hour: int
     incident_id: str
+    category: str = "expensive"
 
 
 @dataclass
@@ -185,5 +186,7 @@ def _attach(
         new = plans[mature]
         iid = f"INC-{len(incidents) + 1:02d}"
         new.incidents.append(
-            IncidentPlan(NEW_ACCOUNT_INCIDENT, new.account.first_day, rng.randint(14, 18), iid)
+            IncidentPlan(
+                NEW_ACCOUNT_INCIDENT, new.account.first_day, rng.randint(14, 18), iid, "day0"
+            )
         )

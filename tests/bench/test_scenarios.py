@@ -14,7 +14,14 @@ from typing import Any
 import orjson
 import pytest
 
-from bench.scenarios import COST_EVENTS, Config, generate, write
+from bench.scenarios import (
+    COST_EVENTS,
+    INCIDENT_CATEGORIES,
+    QUIET_CATEGORIES,
+    Config,
+    generate,
+    write,
+)
 from bench.scenarios.__main__ import main
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -126,8 +133,12 @@ def test_incident_labels_carry_a_floored_hourly_cost(small: Dataset) -> None:
         assert round(line["minHourlyUsd"], 2) == line["minHourlyUsd"]
         assert line["incidentId"].startswith("INC-")
     for line in small.labels:
-        assert set(line) >= {"eventId", "accountId", "day", "label", "scenario", "description"}
+        assert set(line) >= {
+            "eventId", "accountId", "day", "label", "scenario", "description", "category",
+        }  # fmt: skip
         assert line["label"] in ("normal", "incident")
+        allowed = INCIDENT_CATEGORIES if line["label"] == "incident" else QUIET_CATEGORIES
+        assert line["category"] in allowed, line
         assert ("minHourlyUsd" in line) == (line["label"] == "incident")
 
 
