@@ -74,6 +74,8 @@ class PriceBook(Protocol):
 
     def sagemaker(self, instance_type: str, region: str) -> float | None: ...
 
+    def elasticache(self, node_type: str, region: str) -> float | None: ...
+
 
 @dataclass(frozen=True)
 class Label:

@@ -23,6 +23,7 @@ from bench.scenarios import (
     write,
 )
 from bench.scenarios.__main__ import main
+from bench.scenarios._plan import SUBTLE_INCIDENTS
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 LOG_NAME = re.compile(
@@ -49,6 +50,9 @@ class FixedPrices:
 
     def sagemaker(self, instance_type: str, region: str) -> float | None:
         return 28.152
+
+    def elasticache(self, node_type: str, region: str) -> float | None:
+        return 3.284
 
 
 @dataclass
@@ -249,7 +253,8 @@ def test_min_hourly_cost_is_quantity_times_price_floored() -> None:
     labels = [e.label for e in events if e.label and e.label.kind == "incident"]
     r6i = [x.min_hourly_usd for x in labels if x.scenario == "mid-first-ever-r6i.8xlarge-x3"]
     assert r6i == [6.04]
-    assert len({x.scenario for x in labels}) == len({x.incident_id for x in labels}) == 11
+    expected = 11 + len(SUBTLE_INCIDENTS)
+    assert len({x.scenario for x in labels}) == len({x.incident_id for x in labels}) == expected
 
 
 def documented_command() -> list[str]:
