@@ -124,12 +124,13 @@ def _requested_type(record: dict[str, object]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def migration_rule(before: Profile, after: Profile) -> Callable[[Event], bool]:
-    """Which normal calls are the migration: launches of a type only the new profile has."""
-    new_types = _profile_types(after) - _profile_types(before)
+def migration_rule(before: Profile, m_family: str) -> Callable[[Event], bool]:
+    """Which normal calls are the migration: launches of a type an old one moved to."""
+    olds = _profile_types(before)
+    targets = {new for old in olds if (new := next_generation(old, m_family)) != old}
 
     def matches(event: Event) -> bool:
-        return _requested_type(event.record) in new_types
+        return _requested_type(event.record) in targets
 
     return matches
 

@@ -79,7 +79,7 @@ class _QuietDays:
             by_ci = lambda e: e.actor is not None and e.actor.name == ci.name  # noqa: E731
             relabel(acct, quiet.second_ci_day, by_ci, "second-ci-role")
         if quiet.migration_day is not None:
-            rule = migration_rule(self.before, self.work.profile)
+            rule = migration_rule(self.before, quiet.migration_m)
             relabel(acct, quiet.migration_day, rule, "generation-migration")
 
 
