@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from engine.baselines import Baseline
 from engine.models import CostEvent
@@ -141,12 +141,31 @@ def rate_window(event: CostEvent, s: State, t: Thresholds) -> int:
     return window_count(recent, event.event_time, t.rate_window_minutes)
 
 
+def settled_rate(event: CostEvent, s: State, t: Thresholds) -> int:
+    """The busiest window among the principal's calls older than `recurrence_hours`.
+
+    Only settled history is learned: a burst in progress must not raise the bar it is measured
+    against (it would, call by call), and it becomes usual only if it recurs after that time.
+    """
+    if s.principal is None:
+        return 0
+    cutoff = event.event_time - timedelta(hours=t.recurrence_hours)
+    old = [x for x in s.principal.recent if x <= cutoff]
+    width = timedelta(minutes=t.rate_window_minutes)
+    best, start = 0, 0
+    for end, when in enumerate(old):
+        while old[start] <= when - width:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
 def rate_burst(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
     """Far more calls in a short window than the principal ever made."""
     p, now = s.principal, event.event_time
     calls = rate_window(event, s, t)
     if p is not None and _has_history(p, now, t):
-        usual = max(p.rate_max, 1)
+        usual = max(p.rate_max, settled_rate(event, s, t), 1)
         burst = calls >= t.rate_min_calls and calls > t.rate_factor * usual
     else:
         usual = p.rate_max if p else 0
@@ -165,6 +184,10 @@ def size_jump(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
     b, size = s.baseline, event.size
     parsed = parse_size(size)
     if b is None or parsed is None or size in b.sizes or b.stats.count < t.size_jump_min_events:
+        return None
+    if b.first_seen is None or b.first_seen > event.event_time - timedelta(
+        hours=t.recurrence_hours
+    ):
         return None
     same_kind = (
         x for x in b.sizes if (p := parse_size(x)) is not None and p.prefix == parsed.prefix

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.baselines import BaselineDelta, BaselineKey, delta_for, key_of
-from engine.detectors import RATE_BURST
 from engine.models import COST_INCREASING, CostEvent
 from engine.profiles import ACCOUNT, ProfileDelta, ProfileKey, agent_family, network_of
 from engine.scoring import Verdict
@@ -59,7 +58,6 @@ def profile_deltas(event: CostEvent, verdict: Verdict) -> tuple[ProfileDelta, ..
     account = ProfileDelta(keys.account, event.event_id, event.event_time, event.region)
     if keys.principal is None:
         return (account,)
-    burst = RATE_BURST in verdict.signals.fired
     principal = ProfileDelta(
         key=keys.principal,
         event_id=event.event_id,
@@ -69,7 +67,7 @@ def profile_deltas(event: CostEvent, verdict: Verdict) -> tuple[ProfileDelta, ..
         agent=agent_family(event.user_agent),
         resource_type=event.resource_type,
         quantity=event.quantity,
-        rate_window=None if burst else max(verdict.signals.rate_window, 1),
+        rate_window=verdict.signals.rate_settled or None,
     )
     return (principal, account)
 

@@ -66,7 +66,7 @@ class ProfileDelta:
     resource_type: str | None = None
     quantity: int = 0
     rate_window: int | None = None
-    """Calls in the rate window to learn as normal (None: a burst, not learned)."""
+    """The busiest settled rate window to learn (engine.detectors.settled_rate; None: none)."""
 
 
 def seen_before(first: Mapping[str, datetime], value: str | None, now: datetime, h: float) -> bool:

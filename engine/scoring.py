@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from engine.baselines import Baseline, Stats, first_seen_of, pair_key
-from engine.detectors import Finding, State, findings, rate_window
+from engine.detectors import Finding, State, findings, rate_window, settled_rate
 from engine.models import COST_INCREASING, Anomaly, CostEvent
 from engine.sizes import sibling
 from engine.thresholds import DEFAULT_THRESHOLDS, Level, Thresholds, band, escalate
@@ -42,7 +42,9 @@ class Signals:
     fired: tuple[str, ...] = ()
     """Names of the detectors that fired (engine.detectors), in their order."""
     rate_window: int = 0
-    """The principal's calls in the rate window, this one included (learned unless a burst)."""
+    """The principal's calls in the rate window, this one included."""
+    rate_settled: int = 0
+    """The busiest window of the principal's settled history (what the profile learns)."""
     repeat: bool = False
     """The principal launched this size here more than `recurrence_hours` ago (learning)."""
     above_max: bool = False
@@ -209,8 +211,15 @@ def _signal_map(signals: Signals, cost: float, found: tuple[Finding, ...]) -> di
     return out
 
 
-def _with_findings(signals: Signals, found: tuple[Finding, ...], window: int) -> Signals:
-    return replace(signals, fired=tuple(f.signal for f in found), rate_window=window)
+def _with_findings(
+    event: CostEvent, state: State, signals: Signals, found: tuple[Finding, ...], t: Thresholds
+) -> Signals:
+    return replace(
+        signals,
+        fired=tuple(f.signal for f in found),
+        rate_window=rate_window(event, state, t),
+        rate_settled=settled_rate(event, state, t),
+    )
 
 
 def _cold_band(event: CostEvent, signals: Signals, t: Thresholds) -> Level | None:
@@ -247,7 +256,7 @@ def _cold(event: CostEvent, state: State, now: datetime, t: Thresholds) -> Verdi
     cost = event.estimated_hourly_cost or 0.0
     signals = signals_for(event, baseline, t, now)
     found = findings(event, state, t, signals.expected)
-    signals = _with_findings(signals, found, rate_window(event, state, t))
+    signals = _with_findings(event, state, signals, found, t)
     days = baseline.age_days(now) if baseline else 0.0
     count = baseline.stats.count if baseline else 0
     banded = _cold_band(event, signals, t)
@@ -283,7 +292,7 @@ def _mature(event: CostEvent, state: State, now: datetime, t: Thresholds) -> Ver
     cost = event.estimated_hourly_cost or 0.0
     signals = signals_for(event, baseline, t, now)
     found = findings(event, state, t, signals.expected)
-    signals = _with_findings(signals, found, rate_window(event, state, t))
+    signals = _with_findings(event, state, signals, found, t)
     z_threshold = t.z[baseline.sensitivity]
     score = min(1.0, composite(signals, z_threshold, t) + sum(f.weight for f in found))
     level = _mature_level(cost, score, any(f.strong for f in found), t)

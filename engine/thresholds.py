@@ -59,9 +59,10 @@ class Thresholds:
     rate_factor: float = 2.0
     rate_min_calls: int = 5
     rate_floor_calls: int = 10
-    # Size jump: this many doublings above the largest class of the baseline (with history).
+    # Size jump: this many doublings above the largest class of the baseline (with history
+    # older than `recurrence_hours`: a service the account already ran).
     size_jump_steps: float = 3.0
-    size_jump_min_events: int = 5
+    size_jump_min_events: int = 1
     # Unfamiliar origin counts only for principals that used at most this many networks / clients.
     origin_max_networks: int = 4
     origin_max_agents: int = 3
