@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from engine.baselines import Baseline, Stats, first_seen_of, pair_key
-from engine.detectors import Finding, State, findings, rate_window, settled_rate
+from engine.detectors import DETECTORS, Finding, State, findings, rate_window, settled_rate
 from engine.models import COST_INCREASING, Anomaly, CostEvent
 from engine.sizes import sibling
 from engine.thresholds import DEFAULT_THRESHOLDS, Level, Thresholds, band, escalate
@@ -199,7 +199,26 @@ def _at_least(level: Level | None, floor: Level) -> Level:
     return floor if level is None or _ORDER[level] < _ORDER[floor] else level
 
 
-def _signal_map(signals: Signals, cost: float, found: tuple[Finding, ...]) -> dict[str, float]:
+SIGNAL_NAMES: tuple[str, ...] = (
+    "safetyNet",
+    "costBand",
+    *DETECTORS,
+    "zOutlier",
+    "sizeNovelty",
+    "actorNovelty",
+    "regionNovelty",
+)
+"""The signals an anomaly can name, strongest first (`Anomaly.signals[name] == 1.0`)."""
+
+
+def fired_signals(anomaly: Anomaly) -> list[str]:
+    """The names of the signals that made the verdict (for reports and cards)."""
+    return [name for name in SIGNAL_NAMES if anomaly.signals.get(name, 0.0) >= 1.0]
+
+
+def _signal_map(
+    signals: Signals, cost: float, found: tuple[Finding, ...], **flags: bool
+) -> dict[str, float]:
     out = {
         "zScore": round(signals.z, 2) if signals.z is not None else 0.0,
         "sizeNovelty": float(signals.size_novel),
@@ -208,6 +227,7 @@ def _signal_map(signals: Signals, cost: float, found: tuple[Finding, ...]) -> di
         "hourlyRate": cost,
     }
     out.update({f.signal: 1.0 for f in found})
+    out.update({name: 1.0 for name, on in flags.items() if on})
     return out
 
 
@@ -271,7 +291,7 @@ def _cold(event: CostEvent, state: State, now: datetime, t: Thresholds) -> Verdi
         severity=level,
         score=round(min(1.0, max(cost / t.critical_usd, 0.5 if found else 0.0)), 3),
         reasons=tuple(reasons),
-        signals=_signal_map(signals, cost, found),
+        signals=_signal_map(signals, cost, found, costBand=banded is not None),
     )
     fast = banded in ("warning", "critical")
     return Verdict(anomaly, "cold-start", signals, days, count, fast_path=fast)
@@ -313,7 +333,9 @@ def _mature(event: CostEvent, state: State, now: datetime, t: Thresholds) -> Ver
         severity=level,
         score=round(max(score, floor), 3),
         reasons=tuple(reasons),
-        signals=_signal_map(signals, cost, found),
+        signals=_signal_map(
+            signals, cost, found, safetyNet=net, zOutlier=_z_points(signals, z_threshold) > 0
+        ),
     )
     return Verdict(anomaly, "mature", signals, days, count, fast_path=net)
 

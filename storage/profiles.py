@@ -120,6 +120,14 @@ class Profiles:
             return False
         return bool(result.modified_count or result.upserted_id is not None)
 
+    async def for_tenant(self, tenant_id: str, account_id: str | None = None) -> list[Profile]:
+        """The tenant's profiles (optionally one account's), in id order."""
+        query: dict[str, Any] = {"tenantId": tenant_id}
+        if account_id is not None:
+            query["accountId"] = account_id
+        docs = [StoredProfile.from_mongo(raw) async for raw in self._col.find(query)]
+        return [d.profile() for d in sorted(docs, key=lambda d: d.id)]
+
     async def delete_account(self, tenant_id: str, account_id: str) -> int:
         """Delete every profile of one of the tenant's accounts (disconnect); how many went."""
         result = await self._col.delete_many({"tenantId": tenant_id, "accountId": account_id})
