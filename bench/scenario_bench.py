@@ -112,13 +112,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_run(name: str, outcome: Outcome, detailed: bool) -> None:
+def _print_run(name: str, outcome: Outcome, detailed: bool, missed: bool = True) -> None:
     print(overall_line(outcome, name))
     if detailed:
         for line in category_lines(outcome):
             print(line)
-        for item in outcome.missed:
-            print(f"    not fully alerted: {item}")
+        for item in outcome.missed if missed else ():
+            print(f"    missed: {item}")
 
 
 def _score(
@@ -133,7 +133,7 @@ def _score(
     total = merged(per_seed.values())
     if not as_json:
         label = f"{name} [seeds {','.join(map(str, data))}]" if len(data) > 1 else name
-        _print_run(label, total, name == CHOSEN)
+        _print_run(label, total, name == CHOSEN, missed=len(data) == 1)
     return {
         "name": name,
         "seeds": {str(s): o.as_json() for s, o in per_seed.items()},
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = [_score(catalogue, data, n, t, args.json) for n, t in candidates(args.sweep)]
     if args.json:
         report = {"days": args.days, "accounts": args.accounts, "seeds": seeds}
-        report |= {"generationSeconds": took, "runs": runs}
+        report |= {"generation_seconds": took, "runs": runs}
         print(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
     return 0
 
