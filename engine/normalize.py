@@ -41,7 +41,11 @@ def _skipped(raw: Any, reason: str, malformed: bool = False) -> Skipped:
 
 def derived_event_id(raw: Mapping[str, Any]) -> str:
     """A stable id for a record published without eventID (same record, same id)."""
-    digest = hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS, default=str))
+    try:
+        text = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS, default=str)
+    except orjson.JSONEncodeError as exc:  # nested past orjson's limit, or a non-str key
+        raise NormalizeError(f"record cannot be identified without an eventID: {exc}") from None
+    digest = hashlib.sha256(text)
     return "derived-" + digest.hexdigest()[:32]
 
 

@@ -9,6 +9,11 @@ Every write is idempotent on the CloudTrail eventID and the event document recor
 durable step, so a duplicate, a redelivery or a crash between any two steps ends with the same
 state as one clean pass. Input that can never succeed is POISON: recorded with its reason, left
 for the queue's redrive policy to move to the DLQ. Storage failures propagate (RETRY).
+
+Poison is decided on the first receive, never by retrying: bodies nested deeper than
+`MAX_JSON_DEPTH`, times outside the engine's range, and — as a last line — any OverflowError or
+RecursionError while handling a message (values no datetime or 64-bit integer can hold, shapes
+too deep to walk). Those depend on the input alone, so a retry could only fail the same way.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import orjson
 from pymongo.errors import ConnectionFailure
 
 from engine import CostEvent, KnownResource, Skipped, normalize_record
-from engine.records import iter_records
+from engine.records import MAX_JSON_DEPTH, iter_records, json_depth
 from ingest.messages import Message, Outcome, Result
 from ingest.steps import EventSteps
 from pricing import Catalogue
@@ -96,6 +101,8 @@ def parse_body(body: str, max_bytes: int) -> list[Any]:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise PoisonError(f"not JSON: {exc}") from None
+    if json_depth(parsed) > MAX_JSON_DEPTH:
+        raise PoisonError(f"too deeply nested: more than {MAX_JSON_DEPTH} levels")
     records = list(iter_records(parsed))
     if not records:
         raise PoisonError("no CloudTrail record in the message")
@@ -147,6 +154,8 @@ class Pipeline:
             problems = [await self._record(raw) for raw in records]
         except PoisonError as exc:
             return await self._reject(message, str(exc))
+        except (OverflowError, RecursionError) as exc:
+            return await self._reject(message, f"unprocessable: {type(exc).__name__}: {exc}")
         except ConnectionFailure as exc:
             self._store_down = True
             raise StoreUnavailableError(f"MongoDB unreachable: {type(exc).__name__}") from exc
