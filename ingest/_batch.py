@@ -42,6 +42,7 @@ class ConsumerStats:
     receive_errors: int = 0
     in_flight: int = 0
     paused: int = 0
+    released: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,27 @@ async def process_batch(
 ) -> None:
     """Handle and settle one received batch; returns when every group has finished."""
     await _Batch(sqs, handler, settings, stats, messages).run()
+
+
+async def release(
+    sqs: SQSClient, queue_url: str, stats: ConsumerStats, messages: Sequence[Message]
+) -> None:
+    """Make received, unprocessed messages visible again at once (a stopping consumer's)."""
+    entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
+        {"Id": str(n), "ReceiptHandle": m.receipt_handle, "VisibilityTimeout": 0}
+        for n, m in enumerate(messages)
+    ]
+    try:
+        response = await sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=entries)
+    except Exception:
+        logger.warning("ChangeMessageVisibilityBatch failed while stopping", exc_info=True)
+        stats.visibility_failures += len(messages)
+        return
+    failures = _failures(list(messages), response["Failed"])
+    _log_failures("ChangeMessageVisibilityBatch", failures)
+    stats.visibility_failures += len(failures)
+    stats.released += len(messages) - len(failures)
+    logger.info("stopping: %d received messages made visible again", len(messages) - len(failures))
 
 
 def group_in_order(messages: Sequence[Message]) -> list[list[Message]]:

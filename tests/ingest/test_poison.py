@@ -23,7 +23,7 @@ from ingest.messages import Message, Outcome, Result
 from ingest.pipeline import Pipeline
 from pricing import load_catalogue
 from storage import Store
-from tests.aws import create_queues, eventually, send, unique_name
+from tests.aws import counts, create_queues, eventually, send, unique_name
 from tests.stores import NOW, fresh_store
 from tests.trails import ACCOUNT, run_instances
 
@@ -161,6 +161,8 @@ async def test_poison_in_a_group_is_received_once_and_the_group_goes_on(
     reasons = sorted(r.reason for r in await store.rejects.recent())
     assert len(reasons) == 2
     assert "eventTime" in reasons[0] and "too deeply nested" in reasons[1]
+    # Let go at once for the redrive policy, not hidden for the 30 s visibility timeout.
+    assert await counts(sqs, urls.queue_url) == (2, 0)
     assert [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []
 
 
