@@ -29,6 +29,7 @@ import orjson
 from pymongo.errors import ConnectionFailure
 
 from engine import CostEvent, KnownResource, Skipped, normalize_record
+from engine.normalize import record_digest
 from engine.records import MAX_JSON_DEPTH, iter_records, json_depth
 from ingest.messages import Message, Outcome, Result
 from ingest.steps import EventSteps
@@ -90,6 +91,7 @@ class PipelineStats:
     poison: int = 0
     unrouted: int = 0
     anomalies: int = 0
+    conflicts: int = 0
 
 
 def parse_body(body: str, max_bytes: int) -> list[Any]:
@@ -195,11 +197,42 @@ class Pipeline:
         if tenant is None:
             return None
         event = await self._priced(tenant, raw, first, recording.asked)
+        digest = record_digest(raw)
         try:
-            await self._steps.run(tenant, event)
+            conflict = await self._steps.run(tenant, event, digest)
         except ForeignEventError as exc:
             return str(exc)
+        if conflict is not None:
+            return await self._conflict(tenant, event, conflict.stored.digest, digest)
         return None
+
+    async def _conflict(self, tenant: str, event: CostEvent, first: str | None, digest: str) -> str:
+        """Record a duplicate eventID with other content (audit once); the reason to reject it.
+
+        The first record is kept: an event cannot change, and a second record under a known
+        eventID (a p4d.24xlarge after a t3.micro) is how an expensive launch could hide.
+        """
+        self.stats.conflicts += 1
+        reason = (
+            f"conflicting duplicate: event {event.event_id} is stored with content sha256 "
+            f"{first}, this record has sha256 {digest}; the first is kept"
+        )
+        await self.store.audit.record(
+            tenant,
+            "ingest.conflicting-duplicate",
+            reason,
+            self.clock(),
+            {
+                "eventId": event.event_id,
+                "accountId": event.account_id,
+                "eventName": event.event_name,
+                "size": event.size,
+                "firstDigest": first,
+                "digest": digest,
+            },
+            entry_id=f"conflict:{event.event_id}:{digest}",
+        )
+        return reason
 
     def _skipped(self, skipped: Skipped) -> str | None:
         if skipped.malformed:

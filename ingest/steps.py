@@ -18,7 +18,7 @@ from engine import CostEvent, Verdict, delta_for, key_of, score_event
 from engine.context import changes_for
 from engine.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from storage import Store
-from storage.events import Step, StoredEvent
+from storage.events import Claim, Step, StoredEvent
 
 if TYPE_CHECKING:
     from ingest.pipeline import PipelineStats
@@ -49,13 +49,19 @@ class EventSteps:
         self.on_anomaly = on_anomaly or (lambda: None)
         """Called when an anomaly is recorded (the notifier's wake-up)."""
 
-    async def run(self, tenant: str, event: CostEvent) -> None:
-        """Take the event from wherever it stopped last time to done."""
-        claim = await self.store.events.claim(tenant, event, self.clock())
+    async def run(self, tenant: str, event: CostEvent, digest: str | None = None) -> Claim | None:
+        """Take the event from wherever it stopped last time to done.
+
+        Returns the claim when the stored event has other content than this one (a conflicting
+        duplicate): nothing is done with it, the first is kept, and the caller records why.
+        """
+        claim = await self.store.events.claim(tenant, event, self.clock(), digest)
+        if claim.conflict:
+            return claim
         stored = claim.stored
         if stored.step >= Step.DONE:
             self.stats.duplicates += 1
-            return
+            return None
         self.fault("claimed", event.event_id)
         if claim.new:
             self.stats.events += 1
@@ -70,6 +76,7 @@ class EventSteps:
             await self._track(tenant, event)
         await self.store.events.advance(tenant, event.event_id, Step.DONE)
         self.fault("done", event.event_id)
+        return None
 
     async def _score(self, tenant: str, event: CostEvent, stored: StoredEvent) -> Verdict:
         kept = stored.stored_verdict()
