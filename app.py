@@ -49,6 +49,7 @@ from onboarding.validation import aioboto3_factory, validator
 from pricing import Catalogue, load_catalogue
 from settings import ConfigError, Settings, load_settings, mask_url
 from storage import Store, StoreConfigError, TokenCipher, open_store
+from storage.clock import utc_now as _utc_now
 from storage.tenants import DEV_TENANT
 
 if TYPE_CHECKING:
@@ -292,10 +293,6 @@ async def _housekeeping_loop(
             logger.exception("housekeeping failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=PURGE_EVERY)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def _open_store(settings: Settings, stack: contextlib.AsyncExitStack) -> Store:

@@ -36,7 +36,7 @@ import math
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import aiohttp
@@ -47,6 +47,7 @@ from bot import messages
 from bot.blocks.alert import alert_message
 from bot.blocks.message import section, to_dicts
 from storage.anomalies import SlackMessage, StoredAnomaly
+from storage.clock import utc_now as _utcnow
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -170,10 +171,6 @@ def alert_card(anomaly: StoredAnomaly, now: datetime) -> tuple[str, list[dict[st
 def _ids(anomaly: StoredAnomaly) -> dict[str, str]:
     """The log fields that identify an alert (never a token)."""
     return {"tenant_id": anomaly.tenant_id, "anomaly_id": anomaly.id}
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Notifier:

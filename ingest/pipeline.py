@@ -22,7 +22,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -35,6 +35,7 @@ from ingest.messages import Message, Outcome, Result
 from ingest.steps import EventSteps
 from pricing import Catalogue
 from storage import ForeignEventError, Store, StoreUnavailableError
+from storage.clock import utc_now
 from storage.resources import ResourceKey
 
 logger = logging.getLogger(__name__)
@@ -43,11 +44,6 @@ MAX_BODY_BYTES = 256 * 1024
 READY_TIMEOUT = 2.0
 Fault = Callable[[str, str], None]
 """Called with (step, eventID) after each durable write; tests raise there to simulate crashes."""
-
-
-def utc_now() -> datetime:
-    """The wall clock, in UTC."""
-    return datetime.now(UTC)
 
 
 class PoisonError(Exception):
