@@ -69,10 +69,7 @@ async def release(
     sqs: SQSClient, queue_url: str, stats: ConsumerStats, messages: Sequence[Message]
 ) -> None:
     """Make received, unprocessed messages visible again at once (a stopping consumer's)."""
-    entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
-        {"Id": str(n), "ReceiptHandle": m.receipt_handle, "VisibilityTimeout": 0}
-        for n, m in enumerate(messages)
-    ]
+    entries = _visibility_entries(messages, 0)
     try:
         response = await sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=entries)
     except Exception:
@@ -84,6 +81,16 @@ async def release(
     stats.visibility_failures += len(failures)
     stats.released += len(messages) - len(failures)
     logger.info("stopping: %d received messages made visible again", len(messages) - len(failures))
+
+
+def _visibility_entries(
+    messages: Sequence[Message], timeout: int
+) -> list[ChangeMessageVisibilityBatchRequestEntryTypeDef]:
+    """ChangeMessageVisibilityBatch entries (the Id is the message's index)."""
+    return [
+        {"Id": str(n), "ReceiptHandle": m.receipt_handle, "VisibilityTimeout": timeout}
+        for n, m in enumerate(messages)
+    ]
 
 
 def group_in_order(messages: Sequence[Message]) -> list[list[Message]]:
@@ -199,10 +206,7 @@ class _Batch:
     async def _change_visibility(self, messages: list[Message], timeout: int) -> None:
         if not messages:
             return
-        entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
-            {"Id": str(n), "ReceiptHandle": m.receipt_handle, "VisibilityTimeout": timeout}
-            for n, m in enumerate(messages)
-        ]
+        entries = _visibility_entries(messages, timeout)
         async with self._visibility_lock:
             try:
                 response = await self._sqs.change_message_visibility_batch(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,22 +17,12 @@ from ingest.messages import Message, Outcome
 from ingest.pipeline import Pipeline
 from pricing import load_catalogue
 from storage import Store
-from tests.stores import NOW, fresh_store
+from tests.stores import NOW
 from tests.trails import ACCOUNT, envelope, run_instances
 
 CATALOGUE = load_catalogue()
 SMALL = run_instances("e-1", NOW, ["i-1"], "t3.micro")
 BIG = run_instances("e-1", NOW, ["i-1"], "p4d.24xlarge")  # same eventID, other content
-
-
-@pytest.fixture
-async def store() -> AsyncIterator[Store]:
-    """A fresh store with the test account connected to tenant t1."""
-    store = await fresh_store()
-    await store.tenants.ensure("t1", NOW)
-    await store.accounts.attach("t1", ACCOUNT, NOW)
-    yield store
-    await store.close()
 
 
 def msg(body: object, n: int) -> Message:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from itertools import count
 from typing import Any
@@ -27,16 +26,6 @@ _ids = count(1)
 
 class Crash(Exception):
     """Raised by the fault hook: the process 'died' after a durable write."""
-
-
-@pytest.fixture
-async def store() -> AsyncIterator[Store]:
-    """A fresh store with the test account connected to tenant t1."""
-    store = await fresh_store()
-    await store.tenants.ensure("t1", NOW)
-    await store.accounts.attach("t1", ACCOUNT, NOW)
-    yield store
-    await store.close()
 
 
 def message(body: Any, group: str | None = ACCOUNT) -> Message:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -24,23 +23,13 @@ from ingest.pipeline import Pipeline
 from pricing import load_catalogue
 from storage import Store
 from tests.aws import counts, create_queues, eventually, send, unique_name
-from tests.stores import NOW, fresh_store
+from tests.stores import NOW
 from tests.trails import ACCOUNT, run_instances
 
 if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient
 
 CATALOGUE = load_catalogue()
-
-
-@pytest.fixture
-async def store() -> AsyncIterator[Store]:
-    """A fresh store with the test account connected to tenant t1."""
-    store = await fresh_store()
-    await store.tenants.ensure("t1", NOW)
-    await store.accounts.attach("t1", ACCOUNT, NOW)
-    yield store
-    await store.close()
 
 
 def far_future(event_id: str) -> dict[str, Any]:
