@@ -49,6 +49,7 @@ from onboarding.validation import aioboto3_factory, validator
 from pricing import Catalogue, load_catalogue
 from settings import ConfigError, Settings, load_settings, mask_url
 from storage import Store, StoreConfigError, TokenCipher, open_store
+from storage.clock import utc_now as _utc_now
 from storage.tenants import DEV_TENANT
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ HOUSEKEEPING_LOCK = "dd0c:lock:housekeeping"
 # Share of the visibility timeout that shutdown waits for batches in flight: past the timeout
 # SQS hands their messages out again anyway, and the rest of the budget closes the clients.
 DRAIN_SHARE = 0.8
+MAX_POLL_WAIT = 20
 
 
 @dataclass
@@ -293,10 +295,6 @@ async def _housekeeping_loop(
             await asyncio.wait_for(stop.wait(), timeout=PURGE_EVERY)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def _open_store(settings: Settings, stack: contextlib.AsyncExitStack) -> Store:
     uri = settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None
     key = settings.token_key.get_secret_value() if settings.token_key else None
@@ -339,6 +337,7 @@ async def _start_consumer(
             queue_url=settings.sqs_queue_url,
             pollers=settings.pollers,
             visibility_timeout=settings.visibility_timeout,
+            wait_seconds=_poll_wait(settings.visibility_timeout),
         ),
     )
     task = asyncio.create_task(consumer.run(), name="sqs-consumer")
@@ -346,6 +345,11 @@ async def _start_consumer(
     services.consumer, services.consumer_task = consumer, task
     # Registered after the SQS client, so it runs first: drain, then close the client.
     stack.push_async_callback(_drain, services, DRAIN_SHARE * settings.visibility_timeout)
+
+
+def _poll_wait(visibility_timeout: int) -> int:
+    """The long poll's wait: 20 s, or less so a stop (which lets it end) fits the drain bound."""
+    return max(1, min(MAX_POLL_WAIT, int(DRAIN_SHARE * visibility_timeout / 2)))
 
 
 def _report_consumer_end(task: asyncio.Task[None]) -> None:

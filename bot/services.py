@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from storage import Store
+from storage.clock import utc_now
 from storage.installations import tenant_id_for
 
 if TYPE_CHECKING:
     from bot.onboarding import Onboarding
-
-
-def utc_now() -> datetime:
-    """The wall clock, in UTC."""
-    return datetime.now(UTC)
 
 
 async def _not_paused() -> bool:
