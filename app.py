@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hmac
 import logging
 import os
 import signal
@@ -30,6 +31,7 @@ import redis.asyncio as aioredis
 from aiobotocore.config import AioConfig
 from aiohttp import web
 from botocore.exceptions import ClientError
+from pydantic import SecretStr
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import SlackConfig
@@ -375,8 +377,12 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """MongoDB, Redis and SQS answer (checked concurrently); also the ingest counters."""
-    settings, services = request.app[SETTINGS], request.app[SERVICES]
+    """MongoDB, Redis and SQS answer (checked concurrently). Anyone sees ready or not and the
+    failing dependencies' names; the operator (`Authorization: Bearer $DD0C_OPS_TOKEN`) also
+    sees each check's answer and the ingest counters."""
+    settings, services = request.app[SETTINGS], request.app.get(SERVICES)
+    if services is None:
+        return web.json_response({"ready": False, "failing": ["start-up"]}, status=503)
     names = ("mongodb", "redis", "sqs")
     results = await asyncio.gather(
         _check(services.store.ping, _store_target(settings, services.store)),
@@ -384,9 +390,22 @@ async def readyz(request: web.Request) -> web.Response:
         _check_sqs(settings, services),
     )
     checks = dict(zip(names, results, strict=True))
-    ready = all(result in ("ok", "not configured") for result in results)
-    body = {"ready": ready, "checks": checks, "ingest": _ingest_stats(services)}
-    return web.json_response(body, status=200 if ready else 503)
+    failing = [name for name, result in checks.items() if result not in ("ok", "not configured")]
+    body: dict[str, Any] = {"ready": not failing, "failing": failing}
+    if is_operator(request, settings.ops_token):
+        body |= {"checks": checks, "ingest": _ingest_stats(services)}
+    return web.json_response(body, status=503 if failing else 200)
+
+
+def is_operator(request: web.Request, token: SecretStr | None) -> bool:
+    """Whether the request carries `Authorization: Bearer <token>` (never true when unset)."""
+    if token is None:
+        return False
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    expected = token.get_secret_value().encode()
+    return hmac.compare_digest(given.strip().encode("utf-8", "replace"), expected)
 
 
 async def _check(probe: Callable[[], Awaitable[Any]], target: str) -> str:

@@ -26,8 +26,11 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _MIN_TOKEN_KEY = 32
+_MIN_OPS_TOKEN = 24
 # Environment variables whose values are never shown (describe() says "set" / "unset").
-SECRETS = frozenset({"SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET", "DD0C_TOKEN_KEY"})
+SECRETS = frozenset(
+    {"SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET", "DD0C_TOKEN_KEY", "DD0C_OPS_TOKEN"}
+)
 # Connection strings: shown with their credentials masked.
 _MASKED = frozenset({"MONGODB_URI", "REDIS_URL"})
 
@@ -133,6 +136,10 @@ class Settings(BaseSettings):
     pollers: int = Field(default=2, validation_alias="DD0C_POLLERS")
     visibility_timeout: int = Field(default=60, validation_alias="DD0C_VISIBILITY_TIMEOUT")
     log_level: LogLevel = Field(default="INFO", validation_alias="LOG_LEVEL")
+    log_level_third_party: LogLevel = Field(
+        default="INFO", validation_alias="LOG_LEVEL_THIRD_PARTY"
+    )
+    ops_token: SecretStr | None = Field(default=None, validation_alias="DD0C_OPS_TOKEN")
 
     @field_validator("mongodb_uri", mode="before")
     @classmethod
@@ -193,6 +200,13 @@ class Settings(BaseSettings):
             raise _invalid(f"must be at least {_MIN_TOKEN_KEY} characters long", echo=False)
         return value
 
+    @field_validator("ops_token", mode="before")
+    @classmethod
+    def _ops_token(cls, value: Any) -> Any:
+        if value is not None and len(str(value).strip()) < _MIN_OPS_TOKEN:
+            raise _invalid(f"must be at least {_MIN_OPS_TOKEN} characters long", echo=False)
+        return value
+
     @field_validator("port", mode="before")
     @classmethod
     def _port(cls, value: Any) -> int:
@@ -218,7 +232,7 @@ class Settings(BaseSettings):
             raise _invalid("must be 1 or 0 (or true/false, yes/no, on/off)", value)
         return text in _TRUE
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "log_level_third_party", mode="before")
     @classmethod
     def _log_level(cls, value: Any) -> str:
         text = str(value).strip().upper()

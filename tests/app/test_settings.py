@@ -73,13 +73,16 @@ def test_every_variable_is_read() -> None:
         "DD0C_POLLERS": "32",
         "DD0C_VISIBILITY_TIMEOUT": "5",
         "LOG_LEVEL": "debug",
+        "LOG_LEVEL_THIRD_PARTY": "warning",
+        "DD0C_OPS_TOKEN": SECRET,
     }
     assert set(env) == set(variables())
     settings = load_settings(env)
     assert settings.aws_endpoint_url == "http://127.0.0.1:5000"
     assert settings.public_url == "https://cost.example.com"
     assert (settings.pollers, settings.visibility_timeout, settings.dev) == (32, 5, False)
-    assert settings.log_level == "DEBUG"
+    assert (settings.log_level, settings.log_level_third_party) == ("DEBUG", "WARNING")
+    assert settings.ops_token is not None and settings.ops_token.get_secret_value() == SECRET
     assert isinstance(settings.token_key, SecretStr)
     assert settings.token_key.get_secret_value() == SECRET
 
@@ -103,6 +106,8 @@ def test_every_variable_is_read() -> None:
         ({**DEV, "DD0C_VISIBILITY_TIMEOUT": "4"}, "DD0C_VISIBILITY_TIMEOUT: must be a whole"),
         ({**DEV, "DD0C_VISIBILITY_TIMEOUT": "43201"}, "DD0C_VISIBILITY_TIMEOUT: must be a whole"),
         ({**DEV, "LOG_LEVEL": "loud"}, "LOG_LEVEL: must be one of DEBUG, INFO"),
+        ({**DEV, "LOG_LEVEL_THIRD_PARTY": "x"}, "LOG_LEVEL_THIRD_PARTY: must be one of DEBUG"),
+        ({**DEV, "DD0C_OPS_TOKEN": "short"}, "DD0C_OPS_TOKEN: must be at least 24 characters"),
         ({**DEV, "REDIS_URL": "http://cache:6379"}, "REDIS_URL: must be a redis://"),
         ({**DEV, "SQS_QUEUE_URL": "sqs.us-east-1/q"}, "SQS_QUEUE_URL: must be an http:// or"),
         ({**DEV, "SQS_DLQ_URL": "ftp://x/q"}, "SQS_DLQ_URL: must be an http:// or https://"),
