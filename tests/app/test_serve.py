@@ -320,3 +320,25 @@ async def test_bad_configuration_exits_2_with_one_line(tmp_path: Path) -> None:
         "dd0c-cost: DD0C_TOKEN_KEY: must be at least 32 characters long (and 1 more: PORT)"
     )
     assert "hunter2" not in err.decode()
+
+
+async def test_malformed_mongodb_uri_exits_2_with_one_line_naming_it() -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        **FAKE_AWS_ENV,
+        "DD0C_DEV": "1",
+        "MONGODB_URI": "mongodb://admin:hunter2@db:notaport/dd0c_cost",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "app.py",
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 2
+    [line] = err.decode().splitlines()
+    assert line.startswith("dd0c-cost: MONGODB_URI: is not a valid MongoDB connection string: ")
+    assert "hunter2" not in line
