@@ -32,7 +32,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import aioboto3
-import orjson
 import redis.asyncio as aioredis
 from aiobotocore.config import AioConfig
 from aiohttp import web
@@ -50,6 +49,7 @@ from bot.recipients import StoreRecipients
 from bot.services import SlackServices
 from ingest.consumer import Consumer, ConsumerConfig
 from ingest.pipeline import Pipeline
+from logconfig import AccessLogger, configure_logging
 from onboarding.callback import callback_routes
 from onboarding.connect import CALLBACK_PATH, CallbackTokens, LinkSettings, callback_url
 from onboarding.lifecycle import purge_disconnected
@@ -100,49 +100,13 @@ SETTINGS = web.AppKey("settings", Settings)
 SERVICES = web.AppKey("services", Services)
 
 
-# --- logging -------------------------------------------------------------------------------
-
-_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
-    "message",
-    "asctime",
-    "taskName",
-}
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object a line: time, level, logger, message, then the record's `extra` fields."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """The record as one line of JSON."""
-        entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        entry.update((k, v) for k, v in vars(record).items() if k not in _RECORD_FIELDS)
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry, default=str).decode()
-
-
-def configure_logging(level: str) -> None:
-    """Send every log record to stderr as JSON lines, at `level` and above."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    for old in root.handlers[:]:
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(level)
-
-
 # --- start-up and shutdown -----------------------------------------------------------------
 
 
 def build_app(settings: Settings) -> web.Application:
     """The aiohttp application: routes, and a cleanup context that owns every client."""
-    app = web.Application()
+    # The access log without query values: /slack/oauth_redirect carries the OAuth code.
+    app = web.Application(handler_args={"access_log_class": AccessLogger})
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_lifecycle)
     app.router.add_get("/healthz", healthz)
@@ -471,7 +435,7 @@ def _stop_early(signum: int, frame: object) -> None:
 
 def run(settings: Settings) -> int:
     """Serve on 0.0.0.0:PORT until SIGTERM/SIGINT, then shut down cleanly; the exit code."""
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_level_third_party)
     return asyncio.run(_serve(settings))
 
 

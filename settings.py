@@ -193,8 +193,8 @@ class Settings(BaseSettings):
     pollers: int = Field(default=2, validation_alias="DD0C_POLLERS")
     visibility_timeout: int = Field(default=60, validation_alias="DD0C_VISIBILITY_TIMEOUT")
     log_level: LogLevel = Field(default="INFO", validation_alias="LOG_LEVEL")
-    log_level_third_party: LogLevel = Field(
-        default="INFO", validation_alias="LOG_LEVEL_THIRD_PARTY"
+    log_level_third_party: LogLevel | None = Field(
+        default=None, validation_alias="LOG_LEVEL_THIRD_PARTY"
     )
     ops_token: SecretStr | None = Field(default=None, validation_alias="DD0C_OPS_TOKEN")
 
@@ -303,7 +303,9 @@ class Settings(BaseSettings):
 
     @field_validator("log_level", "log_level_third_party", mode="before")
     @classmethod
-    def _log_level(cls, value: Any) -> str:
+    def _log_level(cls, value: Any) -> str | None:
+        if value is None:  # LOG_LEVEL_THIRD_PARTY unset: INFO, or LOG_LEVEL if higher
+            return None
         text = str(value).strip().upper()
         if text not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise _invalid("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL", value)

@@ -24,6 +24,7 @@ from bot.services import SlackServices
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+BOLT_LOGGER = "slack_bolt.dd0c"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,10 @@ def build(config: SlackConfig, services: SlackServices) -> AsyncApp:
         oauth_settings=oauth_settings(
             services, config.client_id, config.client_secret, config.api_url
         ),
-        logger=logging.getLogger("bot.bolt"),
+        # Bolt's own loggers (and the listeners' context loggers, named after the app) stay
+        # under "slack_bolt": library logging, at LOG_LEVEL_THIRD_PARTY (they log payloads).
+        logger=logging.getLogger(BOLT_LOGGER),
+        name=BOLT_LOGGER,
     )
     commands.register(app, services)
     actions.register(app, services)
