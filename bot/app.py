@@ -106,6 +106,7 @@ def routes(
         app = current()
         checked = await checked_request(request, _SIGNING_SECRETS.get(app), now)
         if isinstance(checked, web.Response):
+            logger.info("Slack request refused", extra={"status": checked.status})
             return checked
         try:
             response = await app.async_dispatch(checked)
