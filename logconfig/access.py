@@ -14,6 +14,8 @@ from aiohttp.web import BaseRequest, StreamResponse
 
 from logconfig.redact import MASK
 
+MAX_PATH = 300
+
 
 class AccessLogger(AbstractAccessLogger):
     """One INFO record a request: method, path (query values masked), status, size, time."""
@@ -21,6 +23,8 @@ class AccessLogger(AbstractAccessLogger):
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
         """Log the finished request."""
         path = request.rel_url.path
+        if len(path) > MAX_PATH:  # the client chose it: bound what logging and redaction cost
+            path = path[:MAX_PATH] + "…"
         names = [name for name, _ in parse_qsl(request.rel_url.raw_query_string, True)]
         if names:
             path += "?" + "&".join(f"{name[:40]}={MASK}" for name in names[:10])

@@ -22,7 +22,9 @@ from typing import Any
 
 MASK = "***"
 
-_NAME = r"[A-Za-z0-9_.\-]*(?:token|secret|passw(?:or)?d|signature|credential|api[_\-]?key|authorization|cookie)[A-Za-z0-9_.\-]*"  # noqa: E501
+# Bounded on both sides, so that no input makes the patterns backtrack for long (they run on
+# attacker-chosen text, such as a request path in the access log).
+_NAME = r"[A-Za-z0-9_.\-]{0,40}(?:token|secret|passw(?:or)?d|signature|credential|api[_\-]?key|authorization|cookie)[A-Za-z0-9_.\-]{0,40}"  # noqa: E501
 # Lower-case only: `<Code>` in AWS error XML is not the OAuth code.
 _OAUTH = r"(?-i:code|state)"
 _KEY = rf"(?:{_NAME}|{_OAUTH})"
@@ -55,7 +57,13 @@ _RULES: tuple[_Rule, ...] = (
         re.compile(r"\b((?:AKIA|ASIA)[A-Z0-9]{16}\W{1,8})[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"),
         rf"\1{MASK}",
     ),
-    (re.compile(r"([a-z][a-z0-9+.\-]*://)[^/\s:@\"']*:[^/\s@\"']*@", re.I), rf"\1{MASK}@"),
+    (
+        re.compile(
+            r"(?<![a-z0-9+.\-])([a-z][a-z0-9+.\-]{0,30}://)[^/\s:@\"']{0,200}:[^/\s@\"']{0,200}@",
+            re.I,
+        ),
+        rf"\1{MASK}@",
+    ),
 )
 _SECRET_KEY = re.compile(rf"^{_KEY}$", re.I)
 
