@@ -10,7 +10,8 @@ In order, before Bolt sees anything:
 | body not UTF-8, not parseable as Bolt parses it, not a JSON object, nested deeper than 32 | 400 |
 | the fields Bolt's matchers and our listeners read, of the wrong type or missing | 400 |
 
-A 400 changes nothing: no listener runs. Bolt verifies the signature again, as always.
+A 400 changes nothing: no listener runs. Bolt verifies the signature again, as always. Slack's
+certificate check (`ssl_check=1`) gets its 200 even unsigned, as Bolt gives it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import hmac
 import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, model_validator
@@ -239,12 +240,20 @@ def _body_problem(bolt_request: AsyncBoltRequest) -> str | None:
     return None
 
 
+async def _ssl_check(request: web.Request) -> bool:
+    """Whether the body is Slack's certificate check (`ssl_check=1`), answered 200 as it is."""
+    raw = await request.read()
+    return parse_qs(raw.decode("utf-8", "replace")).get("ssl_check") == ["1"]
+
+
 async def checked_request(
     request: web.Request, secret: str | None, now: Callable[[], float]
 ) -> AsyncBoltRequest | web.Response:
     """The request as Bolt will see it, or the 401/400/413 that refuses it."""
     problem = _headers_problem(request, now)
     if problem:
+        if await _ssl_check(request):  # Bolt answers these unsigned too (its SslCheck)
+            return web.Response(status=200)
         return _error(401, problem)
     raw = await request.read()  # 413 past the application's client_max_size
     if secret is not None and not signed(raw, request.headers, secret):

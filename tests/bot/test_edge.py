@@ -180,7 +180,8 @@ async def test_any_unsigned_request_gets_401(
     world: World, timestamp: str, signature: str, body: bytes
 ) -> None:
     headers = {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
-    assert await post(world, body, headers) == 401
+    ssl_check = parse_qs(body.decode("utf-8", "replace")).get("ssl_check") == ["1"]
+    assert await post(world, body, headers) == (200 if ssl_check else 401)
 
 
 def _realistic() -> list[tuple[dict[str, Any], str]]:
@@ -275,3 +276,11 @@ async def test_any_signed_body_gets_an_answer_below_500(
     )
     assert await post(world, body, signed(body, content_type)) < 500
     await still_serving(world)
+
+
+async def test_slacks_certificate_check_gets_200_unsigned_and_runs_nothing(world: World) -> None:
+    await install(world)
+    before = await snapshot(world)
+    assert await post(world, b"ssl_check=1&token=legacy", {"Content-Type": FORM}) == 200
+    assert await post(world, b"ssl_check=0&token=legacy", {"Content-Type": FORM}) == 401
+    assert await snapshot(world) == before
