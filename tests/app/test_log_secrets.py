@@ -31,6 +31,7 @@ from bot.onboarding import Onboarding
 from bot.onboarding import register as register_onboarding
 from bot.services import SlackServices
 from logconfig import AccessLogger, configure_logging
+from logconfig.handlers import redact_every_handler
 from onboarding.callback import callback_routes
 from onboarding.connect import CallbackTokens, LinkSettings
 from onboarding.validation import validator
@@ -240,13 +241,19 @@ async def test_a_debug_run_writes_no_secret_to_the_logs(
 ) -> None:
     s = Secrets()
     configure_logging("DEBUG", third_party, captured_logs)
+    # A second, plain-text handler ahead of the JSON one: the filter guards every handler.
+    plain = io.StringIO()
+    handler = logging.StreamHandler(plain)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    logging.getLogger().handlers.insert(0, handler)
+    redact_every_handler()
     async with start(moto_endpoint, s) as run:
         await install(run, s)
         await connect(run, s)
         await stack_created(run, moto_endpoint)
         await eventually(lambda: len(run.world.slack.calls_to("chat.postMessage")) >= 2)
 
-    logs = captured_logs.getvalue()
+    logs = captured_logs.getvalue() + plain.getvalue()
     s.found += moto_issued()
     assert len(s.found) >= 4 and all(len(value) >= 16 for value in s.values())
     leaked = [
@@ -257,7 +264,9 @@ async def test_a_debug_run_writes_no_secret_to_the_logs(
         if shown in line
     ]
     assert leaked == []
-    loggers = {json.loads(line)["logger"] for line in logs.splitlines()}
-    assert "aiohttp.access" in loggers and "onboarding.lifecycle" in loggers or loggers
+    loggers = {json.loads(line)["logger"] for line in captured_logs.getvalue().splitlines()}
+    assert (
+        "aiohttp.access" in loggers and "INFO aiohttp.access GET /slack/install" in plain.getvalue()
+    )
     wire = {"botocore.endpoint", "slack_sdk.web.async_base_client"}
     assert wire <= loggers if third_party == "DEBUG" else not wire & loggers
