@@ -9,6 +9,7 @@ shows. Detectors can be switched off one by one (`State.enabled`): the seam for 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,6 +58,18 @@ class State:
     principal: Profile | None = None
     account: Profile | None = None
     enabled: frozenset[str] = frozenset(DETECTORS)
+    window: int = 0
+    """The principal's calls in the rate window, this one included (`with_rates`)."""
+    settled: int = 0
+    """The busiest window of its settled history (`with_rates`)."""
+
+
+def with_rates(event: CostEvent, s: State, t: Thresholds) -> State:
+    """The state with the event's call-rate figures computed once."""
+    return State(
+        s.baseline, s.principal, s.account, s.enabled,
+        rate_window(event, s, t), settled_rate(event, s, t),
+    )  # fmt: skip
 
 
 def short_name(principal: str | None) -> str:
@@ -147,10 +160,11 @@ def settled_rate(event: CostEvent, s: State, t: Thresholds) -> int:
     Only settled history is learned: a burst in progress must not raise the bar it is measured
     against (it would, call by call), and it becomes usual only if it recurs after that time.
     """
-    if s.principal is None:
+    if s.principal is None or not s.principal.recent:
         return 0
     cutoff = event.event_time - timedelta(hours=t.recurrence_hours)
-    old = [x for x in s.principal.recent if x <= cutoff]
+    recent = s.principal.recent
+    old = recent[: bisect_right(recent, cutoff)]
     width = timedelta(minutes=t.rate_window_minutes)
     best, start = 0, 0
     for end, when in enumerate(old):
@@ -163,9 +177,9 @@ def settled_rate(event: CostEvent, s: State, t: Thresholds) -> int:
 def rate_burst(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
     """Far more calls in a short window than the principal ever made."""
     p, now = s.principal, event.event_time
-    calls = rate_window(event, s, t)
+    calls = s.window
     if p is not None and _has_history(p, now, t):
-        usual = max(p.rate_max, settled_rate(event, s, t), 1)
+        usual = max(p.rate_max, s.settled, 1)
         burst = calls >= t.rate_min_calls and calls > t.rate_factor * usual
     else:
         usual = p.rate_max if p else 0

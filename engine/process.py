@@ -50,11 +50,13 @@ def _teaches(event: CostEvent) -> bool:
     return event.action in COST_INCREASING and not event.details.get("spotFulfilment")
 
 
-def profile_deltas(event: CostEvent, verdict: Verdict) -> tuple[ProfileDelta, ...]:
+def profile_deltas(
+    event: CostEvent, verdict: Verdict, keys: StateKeys | None = None
+) -> tuple[ProfileDelta, ...]:
     """The principal's and the account's profile updates for one cost-increasing event."""
     if not _teaches(event):
         return ()
-    keys = keys_for(event)
+    keys = keys or keys_for(event)
     account = ProfileDelta(keys.account, event.event_id, event.event_time, event.region)
     if keys.principal is None:
         return (account,)
@@ -72,6 +74,6 @@ def profile_deltas(event: CostEvent, verdict: Verdict) -> tuple[ProfileDelta, ..
     return (principal, account)
 
 
-def learning(event: CostEvent, verdict: Verdict) -> Learning:
+def learning(event: CostEvent, verdict: Verdict, keys: StateKeys | None = None) -> Learning:
     """Everything the event adds to the state (none for events that start no spending)."""
-    return Learning(delta_for(event), profile_deltas(event, verdict))
+    return Learning(delta_for(event), profile_deltas(event, verdict, keys))

@@ -18,6 +18,7 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 ACCOUNT = "*"
 RECENT_KEEP = 32
@@ -50,7 +51,7 @@ class Profile:
 
     def known_since(self, now: datetime, hours: float) -> bool:
         """True when the profile's first call is at least `hours` before `now`."""
-        return self.first_seen is not None and self.first_seen <= now - timedelta(hours=hours)
+        return self.first_seen is not None and self.first_seen <= now - _hours(hours)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +75,22 @@ def seen_before(first: Mapping[str, datetime], value: str | None, now: datetime,
     if value is None:
         return True
     when = first.get(value)
-    return when is not None and when <= now - timedelta(hours=h)
+    return when is not None and when <= now - _hours(h)
 
 
+@lru_cache(maxsize=64)
+def _hours(h: float) -> timedelta:
+    return timedelta(hours=h)
+
+
+@lru_cache(maxsize=65536)
 def network_of(source: str | None) -> str | None:
     """The network a call came from: an IPv4 /16, an IPv6 /32, or the AWS service's name."""
     if not source:
         return None
+    parts = source.split(".")
+    if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) < 256 for p in parts):
+        return f"{int(parts[0])}.{int(parts[1])}.0.0/16"
     try:
         address = ipaddress.ip_address(source)
     except ValueError:
@@ -106,6 +116,7 @@ _AGENT_MARKERS = (
 )
 
 
+@lru_cache(maxsize=16384)
 def agent_family(user_agent: str | None) -> str | None:
     """The client family of a user agent (aws-cli, boto3, terraform, console, browser, …)."""
     if not user_agent:
@@ -126,23 +137,26 @@ def window_count(recent: tuple[datetime, ...], now: datetime, minutes: float) ->
 
 def _earliest(
     first: Mapping[str, datetime], value: str | None, when: datetime
-) -> dict[str, datetime]:
-    out = dict(first)
-    if value is not None and (value not in out or when < out[value]):
-        out[value] = when
-    return out
+) -> Mapping[str, datetime]:
+    if value is None or (value in first and first[value] <= when):
+        return first
+    return {**first, value: when}
 
 
 def _keep_recent(recent: tuple[datetime, ...], when: datetime) -> tuple[datetime, ...]:
+    if not recent or when >= recent[-1]:  # the usual case: calls arrive in order
+        return (*recent[-(RECENT_KEEP - 1) :], when)
     return tuple(sorted((*recent, when))[-RECENT_KEEP:])
 
 
-def _quantities(p: Profile, d: ProfileDelta) -> tuple[dict[str, int], dict[str, int]]:
-    most, calls = dict(p.quantity_max), dict(p.quantity_calls)
-    if d.resource_type is not None:
-        most[d.resource_type] = max(most.get(d.resource_type, 0), d.quantity)
-        calls[d.resource_type] = calls.get(d.resource_type, 0) + 1
-    return most, calls
+def _quantities(p: Profile, d: ProfileDelta) -> tuple[Mapping[str, int], Mapping[str, int]]:
+    kind = d.resource_type
+    if kind is None:
+        return p.quantity_max, p.quantity_calls
+    most = p.quantity_max
+    if d.quantity > most.get(kind, 0):
+        most = {**most, kind: d.quantity}
+    return most, {**p.quantity_calls, kind: p.quantity_calls.get(kind, 0) + 1}
 
 
 def apply_profile(profile: Profile | None, delta: ProfileDelta) -> Profile:

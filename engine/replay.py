@@ -15,7 +15,7 @@ from engine.context import Inventory
 from engine.detectors import DETECTORS, State
 from engine.models import CostEvent, Skipped
 from engine.normalize import normalize_record
-from engine.process import keys_for, learning
+from engine.process import StateKeys, keys_for, learning
 from engine.profiles import Profile, ProfileKey, apply_profile
 from engine.scoring import Verdict, evaluate
 from engine.thresholds import DEFAULT_THRESHOLDS, Thresholds
@@ -33,9 +33,9 @@ class Replay:
     inventory: Inventory = field(default_factory=Inventory)
     enabled: frozenset[str] = frozenset(DETECTORS)
 
-    def state(self, event: CostEvent) -> State:
+    def state(self, event: CostEvent, keys: StateKeys | None = None) -> State:
         """The state the event is scored against."""
-        keys = keys_for(event)
+        keys = keys or keys_for(event)
         return State(
             baseline=self.baselines.get(keys.baseline),
             principal=self.profiles.get(keys.principal) if keys.principal else None,
@@ -43,9 +43,9 @@ class Replay:
             enabled=self.enabled,
         )
 
-    def learn(self, event: CostEvent, verdict: Verdict) -> None:
+    def learn(self, event: CostEvent, verdict: Verdict, keys: StateKeys | None = None) -> None:
         """Apply what the event teaches (after its verdict)."""
-        taught = learning(event, verdict)
+        taught = learning(event, verdict, keys)
         if taught.baseline is not None:
             key = taught.baseline.key
             self.baselines[key] = apply(self.baselines.get(key), taught.baseline)
@@ -57,8 +57,9 @@ class Replay:
         result = normalize_record(raw, self.catalogue, self.inventory)
         if isinstance(result, Skipped):
             return result, None
-        verdict = evaluate(result, self.state(result), result.event_time, self.thresholds)
-        self.learn(result, verdict)
+        keys = keys_for(result)
+        verdict = evaluate(result, self.state(result, keys), result.event_time, self.thresholds)
+        self.learn(result, verdict, keys)
         self.inventory.remember(result)
         if verdict.anomaly is not None:
             result = result.model_copy(update={"anomaly": verdict.anomaly})

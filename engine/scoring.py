@@ -15,12 +15,12 @@ afterwards (`engine.process.learning`), so an event is never compared with itsel
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from engine.baselines import Baseline, Stats, first_seen_of, pair_key
-from engine.detectors import DETECTORS, Finding, State, findings, rate_window, settled_rate
+from engine.detectors import DETECTORS, Finding, State, findings, with_rates
 from engine.models import COST_INCREASING, Anomaly, CostEvent
 from engine.sizes import sibling
 from engine.thresholds import DEFAULT_THRESHOLDS, Level, Thresholds, band, escalate
@@ -94,10 +94,12 @@ def _z(cost: float, ref: Stats, t: Thresholds) -> float:
 def _size_known(event: CostEvent, b: Baseline, now: datetime, t: Thresholds) -> bool:
     """Seen here before the recurrence window, marked expected, or another generation of one."""
     size = event.size
-    if size is None or size in b.expected_sizes or sibling(size, b.sizes) is not None:
+    if size is None or size in b.expected_sizes:
         return True
     first = first_seen_of(b.size_first, b.sizes, size, b.first_seen)
-    return first is not None and first <= now - timedelta(hours=t.recurrence_hours)
+    if first is not None and first <= now - timedelta(hours=t.recurrence_hours):
+        return True
+    return sibling(size, b.sizes) is not None
 
 
 def _repeat(b: Baseline, pair: str, now: datetime, t: Thresholds) -> bool:
@@ -105,12 +107,28 @@ def _repeat(b: Baseline, pair: str, now: datetime, t: Thresholds) -> bool:
     return first is not None and first <= now - timedelta(hours=t.recurrence_hours)
 
 
+def _expected(event: CostEvent, baseline: Baseline | None) -> bool:
+    if baseline is None or not baseline.expected_pairs:
+        return False
+    return pair_key(event.actor.principal_arn, event.size) in baseline.expected_pairs
+
+
 def signals_for(
-    event: CostEvent, baseline: Baseline | None, t: Thresholds, now: datetime | None = None
+    event: CostEvent,
+    baseline: Baseline | None,
+    t: Thresholds,
+    now: datetime | None = None,
+    found: tuple[Finding, ...] = (),
+    state: State | None = None,
 ) -> Signals:
-    """Novelty (against what the baseline has seen) and the z-score of the event's cost."""
+    """Novelty (against what the baseline has seen), the z-score, and what the detectors found."""
+    fired = tuple(f.signal for f in found)
+    window, settled = (state.window, state.settled) if state else (0, 0)
     if baseline is None:
-        return Signals(size_novel=event.size is not None, actor_novel=True, region_novel=True)
+        return Signals(
+            size_novel=event.size is not None, actor_novel=True, region_novel=True,
+            fired=fired, rate_window=window, rate_settled=settled,
+        )  # fmt: skip
     now = now or event.event_time
     principal = event.actor.principal_arn
     pair = pair_key(principal, event.size)
@@ -136,6 +154,9 @@ def signals_for(
         expected=expected,
         pair_seen=pair in baseline.pairs,
         repeat=_repeat(baseline, pair, now, t),
+        fired=fired,
+        rate_window=window,
+        rate_settled=settled,
     )
 
 
@@ -231,17 +252,6 @@ def _signal_map(
     return out
 
 
-def _with_findings(
-    event: CostEvent, state: State, signals: Signals, found: tuple[Finding, ...], t: Thresholds
-) -> Signals:
-    return replace(
-        signals,
-        fired=tuple(f.signal for f in found),
-        rate_window=rate_window(event, state, t),
-        rate_settled=settled_rate(event, state, t),
-    )
-
-
 def _cold_band(event: CostEvent, signals: Signals, t: Thresholds) -> Level | None:
     """The cost band, unless expected or a repeat of a pattern already seen (then the digest)."""
     if signals.expected:
@@ -274,9 +284,8 @@ def _learning_reason(event: CostEvent, level: Level, s: Signals, days: float, co
 def _cold(event: CostEvent, state: State, now: datetime, t: Thresholds) -> Verdict:
     baseline = state.baseline
     cost = event.estimated_hourly_cost or 0.0
-    signals = signals_for(event, baseline, t, now)
-    found = findings(event, state, t, signals.expected)
-    signals = _with_findings(event, state, signals, found, t)
+    found = findings(event, state, t, _expected(event, baseline))
+    signals = signals_for(event, baseline, t, now, found, state)
     days = baseline.age_days(now) if baseline else 0.0
     count = baseline.stats.count if baseline else 0
     banded = _cold_band(event, signals, t)
@@ -310,9 +319,8 @@ def _mature(event: CostEvent, state: State, now: datetime, t: Thresholds) -> Ver
     baseline = state.baseline
     assert baseline is not None  # noqa: S101 - callers check maturity first
     cost = event.estimated_hourly_cost or 0.0
-    signals = signals_for(event, baseline, t, now)
-    found = findings(event, state, t, signals.expected)
-    signals = _with_findings(event, state, signals, found, t)
+    found = findings(event, state, t, _expected(event, baseline))
+    signals = signals_for(event, baseline, t, now, found, state)
     z_threshold = t.z[baseline.sensitivity]
     score = min(1.0, composite(signals, z_threshold, t) + sum(f.weight for f in found))
     level = _mature_level(cost, score, any(f.strong for f in found), t)
@@ -347,13 +355,14 @@ def evaluate(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> Verdict:
     """The verdict on one event, given the state before it (baseline and profiles) and the time."""
-    baseline = state.baseline
     if event.action not in COST_INCREASING:
-        return _unscored(f"{event.action} ends or pauses spending", baseline, now)
+        return _unscored(f"{event.action} ends or pauses spending", state.baseline, now)
     if event.details.get("spotFulfilment"):
-        return _unscored("Spot fulfilment: the request was scored", baseline, now)
+        return _unscored("Spot fulfilment: the request was scored", state.baseline, now)
     if event.estimated_hourly_cost is None:
-        return _unscored(event.cost_note or "hourly cost unknown", baseline, now)
+        return _unscored(event.cost_note or "hourly cost unknown", state.baseline, now)
+    state = with_rates(event, state, thresholds)
+    baseline = state.baseline
     if baseline is not None and is_mature(baseline, now, thresholds):
         return _mature(event, state, now, thresholds)
     return _cold(event, state, now, thresholds)
