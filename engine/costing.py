@@ -142,12 +142,11 @@ def _provisioned(draft: Draft, region: str, cat: Catalogue) -> Priced:
 
 def _emr(draft: Draft, region: str, cat: Catalogue) -> Priced:
     total = 0.0
-    for spec in draft.details.values():
-        count, _, size = str(spec).partition("x")
+    for size, count in draft.groups:
         quote = cat.ec2(size, region, "linux")
         if quote.usd is None:
             return _unknown(quote)
-        total += quote.usd * int(count)
+        total += quote.usd * count
     if total == 0.0:
         return Priced(None, None, ("no instance groups in the event",))
     unit = total / max(draft.quantity, 1)
