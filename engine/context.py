@@ -24,6 +24,8 @@ class KnownResource:
     memory_mb: int | None = None
     architecture: str | None = None
     unit_hourly_cost: float | None = None
+    quantity: int | None = None
+    """Nodes or instances it runs (a Redshift cluster's nodes, an endpoint's instances)."""
 
 
 class ResourceContext(Protocol):
@@ -62,6 +64,7 @@ def _known(event: CostEvent, previous: KnownResource | None) -> KnownResource:
         memory_mb=memory,
         architecture=arch,
         unit_hourly_cost=event.unit_hourly_cost,
+        quantity=event.quantity,
     )
 
 

@@ -190,6 +190,7 @@ _PRICERS: dict[str, _Pricer] = {
     "sagemaker:endpoint": _sagemaker,
     "emr:cluster": _emr,
     "opensearch:domain": _opensearch,
+    "ec2:traffic-mirror-session": lambda d, r, c: _flat(c.traffic_mirroring(r)),
     "elb:load-balancer": lambda d, r, c: _flat(c.load_balancer(str(d.details["kind"]), r)),
 }
 

@@ -52,6 +52,34 @@ def _group(draft: Draft, account: str, region: str, context: ResourceContext) ->
     return replace(draft, size=known.size) if known and known.size else draft
 
 
+# Resources whose start, resume or resize names them without their type or count.
+_REMEMBERED = frozenset(
+    {
+        "rds:db-cluster",
+        "redshift:cluster",
+        "opensearch:domain",
+        "sagemaker:notebook-instance",
+        "eks:nodegroup",
+    }
+)
+
+
+def _remembered(draft: Draft, account: str, region: str, context: ResourceContext) -> Draft:
+    if not draft.resource_ids or (draft.size and not draft.details.get("countUnchanged")):
+        return draft
+    known = context.lookup(account, region, draft.resource_type, draft.resource_ids[0])
+    if known is None:
+        return draft
+    same_count = draft.details.get("countUnchanged") and known.quantity is not None
+    return replace(
+        draft,
+        size=draft.size or known.size,
+        engine=draft.engine or known.engine,
+        quantity=known.quantity if same_count and known.quantity is not None else draft.quantity,
+        note=None if known.size else draft.note,
+    )
+
+
 def resolve(draft: Draft, account: str, region: str, context: ResourceContext | None) -> Draft:
     """The draft with sizes and memory filled from earlier events, where the context knows."""
     if context is None:
@@ -68,4 +96,6 @@ def resolve(draft: Draft, account: str, region: str, context: ResourceContext | 
         return _function(draft, account, region, context)
     if draft.resource_type == "autoscaling:group":
         return _group(draft, account, region, context)
+    if draft.resource_type in _REMEMBERED:
+        return _remembered(draft, account, region, context)
     return draft

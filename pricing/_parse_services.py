@@ -54,6 +54,7 @@ ELB_LABELS = {
 VPC_LABELS = {
     "public-ipv4-in-use": "Hourly charge for In use Public IPv4 Addresses per Hrs",
     "public-ipv4-idle": "Hourly charge for Idle Public IPv4 Addresses per Hrs",
+    "traffic-mirroring": "Hourly charge for Traffic Mirroring Source per hour",
 }
 _CACHE_SET = re.compile(
     r"^\[OnDemand Cache Instance .* (Redis|Valkey|Memcached)( datatiering)? "
@@ -135,7 +136,7 @@ def elb_prices(processed: Processed, names: Mapping[str, str]) -> dict[str, ByRe
 
 
 def vpc_prices(processed: Processed, names: Mapping[str, str]) -> dict[str, ByRegion]:
-    """Public IPv4 address hours (in use and idle), by region."""
+    """Public IPv4 address hours (in use and idle) and Traffic Mirroring sessions, by region."""
     return _labelled(processed, VPC_LABELS, names, _APW + "vpc.json")
 
 

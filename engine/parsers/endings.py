@@ -60,6 +60,18 @@ _ENDINGS: dict[tuple[str, str], _Ending] = {
         "sagemaker", "sagemaker:endpoint", "endpointName"
     ),
     ("es.amazonaws.com", "DeleteDomain"): _Ending("opensearch", "opensearch:domain", "domainName"),
+    ("es.amazonaws.com", "DeleteElasticsearchDomain"): _Ending(
+        "opensearch", "opensearch:domain", "domainName"
+    ),
+    ("rds.amazonaws.com", "StopDBCluster"): _Ending(
+        "rds", "rds:db-cluster", "dBClusterIdentifier", "stop"
+    ),
+    ("redshift.amazonaws.com", "PauseCluster"): _Ending(
+        "redshift", "redshift:cluster", "clusterIdentifier", "stop"
+    ),
+    ("ec2.amazonaws.com", "DeleteTrafficMirrorSession"): _Ending(
+        "ec2", "ec2:traffic-mirror-session", "trafficMirrorSessionId"
+    ),
     ("elasticloadbalancing.amazonaws.com", "DeleteLoadBalancer"): _Ending(
         "elb", "elb:load-balancer", "loadBalancerArn"
     ),

@@ -1,0 +1,160 @@
+"""Calls that start, restart, resize or restore a resource the other parsers create.
+
+The record usually names the resource without describing it (a start, a resume, a capacity
+update): the type and count come from the response where AWS logs it, else from an earlier
+event through the ResourceContext (engine/enrich.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.models import Action
+from engine.parsers import rds
+from engine.parsers._draft import Draft, NotCost, Parser, ids
+from engine.parsers.clusters import opensearch_domain
+from engine.records import CloudTrailRecord, dig, get_int, get_str
+
+_NO_SIZE = "type not in the event and not seen before"
+
+
+def _cluster(action: Action) -> Parser:
+    def parse(rec: CloudTrailRecord) -> Draft:
+        draft = rds.create_db_cluster(rec)
+        return Draft(
+            action=action,
+            service=draft.service,
+            resource_type=draft.resource_type,
+            resource_ids=draft.resource_ids,
+            size=draft.size,
+            quantity=draft.quantity,
+            engine=draft.engine,
+            details={**draft.details, "countUnchanged": True}
+            if action == "start"
+            else draft.details,
+            note=draft.note,
+        )
+
+    parse.__doc__ = f"An RDS DB cluster that {action}s (Aurora bills its instances)."
+    return parse
+
+
+def _instance(action: Action) -> Parser:
+    def parse(rec: CloudTrailRecord) -> Draft:
+        return rds.instance(rec, action)
+
+    parse.__doc__ = f"An RDS DB instance that {action}s: class from the event or the inventory."
+    return parse
+
+
+def _domain_config(rec: CloudTrailRecord) -> Any:
+    return dig(rec.request, "clusterConfig") or dig(rec.request, "elasticsearchClusterConfig")
+
+
+def update_domain_config(rec: CloudTrailRecord) -> Draft | NotCost:
+    """OpenSearch UpdateDomainConfig: a new instance type or count changes the hourly cost."""
+    config = _domain_config(rec)
+    size = get_str(config, "instanceType")
+    count = get_int(config, "instanceCount")
+    if size is None and count is None:
+        return NotCost(f"{rec.event_name} without an instance type or count change")
+    draft = opensearch_domain(rec)
+    return Draft(
+        action="modify",
+        service=draft.service,
+        resource_type=draft.resource_type,
+        resource_ids=draft.resource_ids,
+        size=size,
+        quantity=count if count is not None else draft.quantity,
+        details=draft.details,
+        note=None if size else "instance type not in the event",
+    )
+
+
+def traffic_mirror_session(rec: CloudTrailRecord) -> Draft:
+    """CreateTrafficMirrorSession: the hourly charge per mirrored network interface."""
+    session = dig(
+        rec.response, "CreateTrafficMirrorSessionResponse", "trafficMirrorSession"
+    ) or dig(rec.response, "trafficMirrorSession")
+    request = dig(rec.request, "CreateTrafficMirrorSessionRequest") or rec.request
+    return Draft(
+        action="launch",
+        service="ec2",
+        resource_type="ec2:traffic-mirror-session",
+        resource_ids=ids(get_str(session, "trafficMirrorSessionId")),
+        details={"networkInterfaceId": get_str(request, "NetworkInterfaceId")},
+    )
+
+
+def _resumed(service: str, resource_type: str, id_key: str, action: Action) -> Parser:
+    def parse(rec: CloudTrailRecord) -> Draft:
+        return Draft(
+            action=action,
+            service=service,
+            resource_type=resource_type,
+            resource_ids=ids(get_str(rec.request, id_key)),
+            size=get_str(rec.response, "nodeType") or get_str(rec.response, "instanceType"),
+            quantity=get_int(rec.response, "numberOfNodes") or 1,
+            details={"countUnchanged": True},
+            note=_NO_SIZE,
+        )
+
+    parse.__doc__ = f"{resource_type} that {action}s; its type comes from an earlier event."
+    return parse
+
+
+def modify_redshift_cluster(rec: CloudTrailRecord) -> Draft | NotCost:
+    """Redshift ModifyCluster / ResizeCluster: a new node type or count."""
+    size = get_str(rec.request, "nodeType")
+    nodes = get_int(rec.request, "numberOfNodes")
+    if size is None and nodes is None:
+        return NotCost(f"{rec.event_name} without a node type or count change")
+    return Draft(
+        action="modify",
+        service="redshift",
+        resource_type="redshift:cluster",
+        resource_ids=ids(get_str(rec.request, "clusterIdentifier")),
+        size=size,
+        quantity=nodes if nodes is not None else 1,
+        details={} if nodes is not None else {"countUnchanged": True},
+        note=None if size else "node type not in the event",
+    )
+
+
+def update_nodegroup_config(rec: CloudTrailRecord) -> Draft | NotCost:
+    """EKS UpdateNodegroupConfig: a new desired size x the node group's instance type."""
+    desired = get_int(rec.request, "scalingConfig", "desiredSize")
+    if desired is None:
+        return NotCost("UpdateNodegroupConfig without a desired-size change")
+    return Draft(
+        action="modify",
+        service="eks",
+        resource_type="eks:nodegroup",
+        resource_ids=ids(get_str(rec.request, "nodegroupName")),
+        quantity=desired,
+        model="on-demand",
+        os="linux",
+        details={"clusterName": get_str(rec.request, "clusterName")},
+    )
+
+
+PARSERS: dict[tuple[str, str], Parser] = {
+    ("rds.amazonaws.com", "StartDBInstance"): _instance("start"),
+    ("rds.amazonaws.com", "RestoreDBInstanceFromS3"): _instance("launch"),
+    ("rds.amazonaws.com", "StartDBCluster"): _cluster("start"),
+    ("rds.amazonaws.com", "RestoreDBClusterFromSnapshot"): _cluster("launch"),
+    ("rds.amazonaws.com", "RestoreDBClusterToPointInTime"): _cluster("launch"),
+    ("rds.amazonaws.com", "RestoreDBClusterFromS3"): _cluster("launch"),
+    ("es.amazonaws.com", "UpdateDomainConfig"): update_domain_config,
+    ("es.amazonaws.com", "UpdateElasticsearchDomainConfig"): update_domain_config,
+    ("ec2.amazonaws.com", "CreateTrafficMirrorSession"): traffic_mirror_session,
+    ("redshift.amazonaws.com", "ResumeCluster"): _resumed(
+        "redshift", "redshift:cluster", "clusterIdentifier", "start"
+    ),
+    ("redshift.amazonaws.com", "ModifyCluster"): modify_redshift_cluster,
+    ("redshift.amazonaws.com", "ResizeCluster"): modify_redshift_cluster,
+    ("sagemaker.amazonaws.com", "StartNotebookInstance"): _resumed(
+        "sagemaker", "sagemaker:notebook-instance", "notebookInstanceName", "start"
+    ),
+    ("eks.amazonaws.com", "UpdateNodegroupConfig"): update_nodegroup_config,
+}
