@@ -135,6 +135,29 @@ def elb_prices(processed: Processed, names: Mapping[str, str]) -> dict[str, ByRe
     return _labelled(processed, ELB_LABELS, names, _APW + "elb.json")
 
 
+RDS_STORAGE_LABELS = {
+    f"{key}:{kind}": f"{prefix}{label}"
+    for key, deployment in (("single", "Single AZ"), ("multi", "Multi AZ"))
+    for kind, prefix, label in (
+        ("gp2", "Database Storage ", f"{deployment} General Purpose"),
+        ("gp3", "Database Storage ", f"{deployment} General Purpose-GP3"),
+        ("io1", "Database Storage ", f"{deployment} Provisioned IOPS"),
+        ("io2", "Database Storage ", f"{deployment} Provisioned IOPS-IO2"),
+        ("standard", "Database Storage ", f"{deployment} Magnetic"),
+        ("iops-io1", "Provisioned IOPS ", deployment),
+        ("iops-gp3", "Provisioned GP3 IOPS ", deployment),
+    )
+} | {
+    "cluster:io1": "Database Storage Multi AZ readable standbys Provisioned IOPS",
+    "cluster:iops-io1": "Provisioned IOPS Multi AZ readable standbys",
+}
+
+
+def rds_storage_prices(processed: Processed, names: Mapping[str, str]) -> dict[str, ByRegion]:
+    """RDS allocated storage per GB-month and provisioned IOPS per IOPS-month, by region."""
+    return _labelled(processed, RDS_STORAGE_LABELS, names, _APW + "rds-storage.json")
+
+
 def vpc_prices(processed: Processed, names: Mapping[str, str]) -> dict[str, ByRegion]:
     """Public IPv4 address hours (in use and idle) and Traffic Mirroring sessions, by region."""
     return _labelled(processed, VPC_LABELS, names, _APW + "vpc.json")

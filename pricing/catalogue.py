@@ -126,6 +126,7 @@ class Catalogue:
         }
         self._typed_keys = {name: _keys(table) for name, table in self._typed.items()}
         self._vpc = data.vpc
+        self._rds_storage = data.rds_storage
         self._data = data
 
     # --- shared reasons -----------------------------------------------------------------
@@ -243,6 +244,16 @@ class Catalogue:
         if key.deployment == "multi" and db_class in single.get(region, _EMPTY):
             return _unknown(HOUR, f"{prefix}: not offered Multi-AZ")
         return _unknown(HOUR, f"{prefix}: not offered in {region}")
+
+    def rds_storage(self, kind: str, region: str, deployment: str = "single") -> Quote:
+        """RDS storage per GB-month ("gp2", "gp3", "io1", "io2", "standard"), or provisioned
+        IOPS per IOPS-month ("iops-io1", "iops-gp3"); deployment: single | multi | cluster."""
+        key = f"{deployment}:{kind}"
+        table = self._rds_storage.get(key)
+        unit = "iops-month" if kind.startswith("iops-") else GB_MONTH
+        if table is None:
+            return _unknown(unit, f"no RDS storage price for {kind} ({deployment}-AZ)")
+        return self._by_region(table, f"RDS {kind} storage", region, unit, "rds-storage")
 
     # --- Lambda ---------------------------------------------------------------------------
 

@@ -1,0 +1,58 @@
+"""RDS storage in the estimate, and start/modify events typed from the inventory (issue 13)."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import CostEvent, Inventory, normalize_record
+from pricing import load_catalogue
+from tests.fixtures import load
+
+CATALOGUE = load_catalogue()
+HOURS = 730.0
+
+
+def _priced(name: str, inventory: Inventory | None = None) -> CostEvent:
+    result = normalize_record(load(f"cloudtrail/{name}"), CATALOGUE, inventory)
+    assert isinstance(result, CostEvent), result
+    if inventory is not None:
+        inventory.remember(result)
+    return result
+
+
+def test_rds_instance_includes_its_allocated_storage() -> None:
+    event = _priced("rds/create_db_instance_mysql.json")  # db.t3.micro, 20 GiB gp2, us-east-1
+    instance = CATALOGUE.rds("db.t3.micro", "us-east-1", "mysql").usd
+    gp2 = CATALOGUE.rds_storage("gp2", "us-east-1").usd
+    assert instance is not None and gp2 is not None
+    assert event.estimated_hourly_cost == pytest.approx(instance + 20 * gp2 / HOURS, abs=1e-6)
+    assert "20 GiB gp2 storage" in (event.cost_note or "")
+    assert "backups and I/O not counted" in (event.cost_note or "")
+
+
+def test_storage_only_modify_is_priced_from_the_instance_seen_before() -> None:
+    inventory = Inventory()
+    _priced("rds/start_db_instance.json", inventory)  # the same instance: db.t3.micro MySQL
+    event = _priced("rds/modify_db_instance_storage_only.json", inventory)
+    instance = CATALOGUE.rds("db.t3.micro", "us-east-1", "mysql").usd
+    io1 = CATALOGUE.rds_storage("io1", "us-east-1").usd
+    iops = CATALOGUE.rds_storage("iops-io1", "us-east-1").usd
+    assert instance is not None and io1 is not None and iops is not None
+    expected = instance + (100 * io1 + 3000 * iops) / HOURS
+    assert event.size == "db.t3.micro"
+    assert event.estimated_hourly_cost == pytest.approx(expected, abs=1e-6)
+
+
+def test_start_db_instance_and_resume_cluster_use_what_was_launched() -> None:
+    inventory = Inventory()
+    _priced("redshift/create_cluster_awsdocs.json", inventory)
+    resumed = _priced("redshift/resume_cluster.json", inventory)
+    assert (resumed.size, resumed.quantity) == ("dc1.large", 1)
+    started = _priced("rds/start_db_instance.json")
+    assert started.action == "start" and started.estimated_hourly_cost
+
+
+def test_legacy_elasticsearch_types_are_priced() -> None:
+    quote = CATALOGUE.opensearch("t2.small.elasticsearch", "us-east-1")
+    assert quote.usd == CATALOGUE.opensearch("t2.small.search", "us-east-1").usd
+    assert quote.note and "legacy Elasticsearch" in quote.note
