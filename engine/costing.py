@@ -17,6 +17,7 @@ HOURS_PER_MONTH = 730.0
 LAMBDA_MIN_MEMORY_MB = 128
 SPOT_NOTE = "Spot launch priced at the on-demand rate (an upper bound)"
 ENDS_NOTE = "ends spending; nothing started"
+CONFIGURES_NOTE = "a configuration: nothing runs until a launch or endpoint uses it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +230,8 @@ _PRICERS: dict[str, _Pricer] = {
 
 def price(draft: Draft, region: str, catalogue: Catalogue) -> Priced:
     """Hourly cost of what the draft starts; calls that end spending are not priced."""
+    if draft.action == "configure":
+        return Priced(None, None, (CONFIGURES_NOTE,))
     if draft.action not in COST_INCREASING:
         return Priced(None, None, (ENDS_NOTE,))
     pricer = _PRICERS.get(draft.resource_type)

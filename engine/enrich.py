@@ -49,7 +49,26 @@ def _group(draft: Draft, account: str, region: str, context: ResourceContext) ->
     if draft.size or not draft.resource_ids:
         return draft
     known = context.lookup(account, region, "autoscaling:group", draft.resource_ids[0])
-    return replace(draft, size=known.size) if known and known.size else draft
+    if known and known.size:
+        return replace(draft, size=known.size)
+    template = draft.details.get("launchTemplate")
+    if not isinstance(template, str):
+        return draft
+    known = context.lookup(account, region, "ec2:launch-template", template)
+    if known is None or not known.size:
+        return draft
+    note = f"instance type from launch template {template} (its newest version seen)"
+    return replace(draft, size=known.size, note=note)
+
+
+def _endpoint(draft: Draft, account: str, region: str, context: ResourceContext) -> Draft:
+    config = draft.details.get("endpointConfigName")
+    if draft.size or not isinstance(config, str):
+        return draft
+    known = context.lookup(account, region, "sagemaker:endpoint-config", config)
+    if known is None or not known.size:
+        return draft
+    return replace(draft, size=known.size, quantity=known.quantity or 1, note=None)
 
 
 # Resources whose start, resume or resize names them without their type or count.
@@ -96,6 +115,8 @@ def resolve(draft: Draft, account: str, region: str, context: ResourceContext | 
         return _function(draft, account, region, context)
     if draft.resource_type == "autoscaling:group":
         return _group(draft, account, region, context)
+    if draft.resource_type == "sagemaker:endpoint":
+        return _endpoint(draft, account, region, context)
     if draft.resource_type in _REMEMBERED:
         return _remembered(draft, account, region, context)
     return draft

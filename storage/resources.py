@@ -39,7 +39,7 @@ class LiveResource(Document):
     region: str
     resource_type: str
     resource_id: str
-    state: Literal["running", "stopped", "ended"]
+    state: Literal["running", "stopped", "ended", "defined"]
     size: str | None = None
     os: str | None = None
     engine: str | None = None

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from engine.parsers import changes, clusters, ec2, endings, rds, serverless
+from engine.parsers import changes, clusters, configs, ec2, endings, rds, serverless
 from engine.parsers._draft import Draft, NotCost, Parser
 
 PARSERS: dict[tuple[str, str], Parser] = {
@@ -15,6 +15,7 @@ PARSERS: dict[tuple[str, str], Parser] = {
     **clusters.PARSERS,
     **endings.PARSERS,
     **changes.PARSERS,
+    **configs.PARSERS,
 }
 
 SUPPORTED_EVENTS: tuple[tuple[str, str], ...] = tuple(sorted(PARSERS))

@@ -121,6 +121,18 @@ def modify_redshift_cluster(rec: CloudTrailRecord) -> Draft | NotCost:
     )
 
 
+def update_endpoint(rec: CloudTrailRecord) -> Draft:
+    """SageMaker UpdateEndpoint: the endpoint now runs another endpoint configuration."""
+    return Draft(
+        action="modify",
+        service="sagemaker",
+        resource_type="sagemaker:endpoint",
+        resource_ids=ids(get_str(rec.request, "endpointName")),
+        details={"endpointConfigName": get_str(rec.request, "endpointConfigName")},
+        note="instance type and count are in the endpoint configuration, not in this event",
+    )
+
+
 def update_nodegroup_config(rec: CloudTrailRecord) -> Draft | NotCost:
     """EKS UpdateNodegroupConfig: a new desired size x the node group's instance type."""
     desired = get_int(rec.request, "scalingConfig", "desiredSize")
@@ -157,4 +169,5 @@ PARSERS: dict[tuple[str, str], Parser] = {
         "sagemaker", "sagemaker:notebook-instance", "notebookInstanceName", "start"
     ),
     ("eks.amazonaws.com", "UpdateNodegroupConfig"): update_nodegroup_config,
+    ("sagemaker.amazonaws.com", "UpdateEndpoint"): update_endpoint,
 }

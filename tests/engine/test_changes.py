@@ -56,3 +56,28 @@ def test_legacy_elasticsearch_types_are_priced() -> None:
     quote = CATALOGUE.opensearch("t2.small.elasticsearch", "us-east-1")
     assert quote.usd == CATALOGUE.opensearch("t2.small.search", "us-east-1").usd
     assert quote.note and "legacy Elasticsearch" in quote.note
+
+
+def test_sagemaker_endpoint_is_priced_from_its_endpoint_config() -> None:
+    inventory = Inventory()
+    config = _priced("sagemaker/create_endpoint_config.json", inventory)
+    assert config.action == "configure" and config.estimated_hourly_cost is None
+    endpoint = _priced("sagemaker/create_endpoint_awsdocs.json", inventory)
+    rate = CATALOGUE.sagemaker("ml.m5.xlarge", "us-west-2").usd
+    assert rate is not None
+    assert (endpoint.size, endpoint.quantity) == ("ml.m5.xlarge", 2)
+    assert endpoint.estimated_hourly_cost == pytest.approx(2 * rate)
+    # Unknown configuration: still unpriced, and it says why.
+    alone = _priced("sagemaker/create_endpoint_awsdocs.json", Inventory())
+    assert alone.estimated_hourly_cost is None and alone.cost_note
+
+
+def test_auto_scaling_group_on_a_launch_template_is_priced_from_the_template() -> None:
+    inventory = Inventory()
+    _priced("ec2/create_launch_template_eks_nodegroup.json", inventory)
+    group = _priced("autoscaling/create_auto_scaling_group_eks_nodegroup.json", inventory)
+    rate = CATALOGUE.ec2("t3.medium", "eu-west-1").usd
+    assert rate is not None
+    assert (group.size, group.quantity) == ("t3.medium", 2)
+    assert group.estimated_hourly_cost == pytest.approx(2 * rate)
+    assert "launch template lt-0c2d2c87b6de105f8" in (group.cost_note or "")
