@@ -81,3 +81,9 @@ def test_auto_scaling_group_on_a_launch_template_is_priced_from_the_template() -
     assert (group.size, group.quantity) == ("t3.medium", 2)
     assert group.estimated_hourly_cost == pytest.approx(2 * rate)
     assert "launch template lt-0c2d2c87b6de105f8" in (group.cost_note or "")
+
+
+def test_nat_gateway_london_is_priced_and_unpublished_regions_stay_unknown() -> None:
+    assert CATALOGUE.nat_gateway("eu-west-2").usd == 0.05
+    unknown = CATALOGUE.nat_gateway("eu-north-1")
+    assert unknown.usd is None and unknown.reason
