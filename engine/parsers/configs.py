@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.parsers._draft import Draft, NotCost, ids
+from engine.parsers._draft import Draft, NotCost, Parser, ids
 from engine.records import CloudTrailRecord, dig, get_int, get_list, get_str
 
 
@@ -87,7 +87,7 @@ def launch_template_version(rec: CloudTrailRecord) -> Draft | NotCost:
     return _template(rec, "CreateLaunchTemplateVersion", "launchTemplateVersion")
 
 
-PARSERS = {
+PARSERS: dict[tuple[str, str], Parser] = {
     ("sagemaker.amazonaws.com", "CreateEndpointConfig"): endpoint_config,
     ("ec2.amazonaws.com", "CreateLaunchTemplate"): launch_template,
     ("ec2.amazonaws.com", "CreateLaunchTemplateVersion"): launch_template_version,
