@@ -87,3 +87,18 @@ def test_nat_gateway_london_is_priced_and_unpublished_regions_stay_unknown() -> 
     assert CATALOGUE.nat_gateway("eu-west-2").usd == 0.05
     unknown = CATALOGUE.nat_gateway("eu-north-1")
     assert unknown.usd is None and unknown.reason
+
+
+def test_a_wrapped_delete_names_its_resource() -> None:
+    record = load("cloudtrail/ec2/create_traffic_mirror_session.json")
+    record = {
+        **record,
+        "eventName": "DeleteTrafficMirrorSession",
+        "requestParameters": {
+            "DeleteTrafficMirrorSessionRequest": {"TrafficMirrorSessionId": "tms-0d1e2f3a4b5c6d7e8"}
+        },
+        "responseElements": None,
+    }
+    result = normalize_record(record, CATALOGUE)
+    assert isinstance(result, CostEvent)
+    assert (result.action, result.resource_ids) == ("delete", ("tms-0d1e2f3a4b5c6d7e8",))
