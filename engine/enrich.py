@@ -79,6 +79,8 @@ _REMEMBERED = frozenset(
         "opensearch:domain",
         "sagemaker:notebook-instance",
         "eks:nodegroup",
+        "elasticache:cache-cluster",
+        "elasticache:replication-group",
     }
 )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.models import Action
+from engine.models import Action, Volume
 from engine.parsers import rds
 from engine.parsers._draft import Draft, NotCost, Parser, ids
 from engine.parsers.clusters import opensearch_domain
@@ -133,6 +133,53 @@ def update_endpoint(rec: CloudTrailRecord) -> Draft:
     )
 
 
+def modify_volume(rec: CloudTrailRecord) -> Draft | NotCost:
+    """EC2 ModifyVolume: the volume's new size or type (the response's target, else the request)."""
+    request = dig(rec.request, "ModifyVolumeRequest") or rec.request
+    target = dig(rec.response, "ModifyVolumeResponse", "volumeModification") or dig(
+        rec.response, "volumeModification"
+    )
+    size = get_int(target, "targetSize") or get_int(request, "Size") or get_int(request, "size")
+    vtype = (
+        get_str(target, "targetVolumeType")
+        or get_str(request, "VolumeType")
+        or get_str(request, "volumeType")
+    )
+    if size is None:
+        return NotCost("ModifyVolume without the volume's new size")
+    volume_id = get_str(request, "VolumeId") or get_str(request, "volumeId")
+    return Draft(
+        action="modify",
+        service="ec2",
+        resource_type="ec2:volume",
+        resource_ids=ids(volume_id or get_str(target, "volumeId")),
+        size=vtype or "gp2",
+        volumes=(Volume(volume_type=vtype or "gp2", size_gib=size),),
+        note=None if vtype else "volume type not in the event: priced as gp2",
+    )
+
+
+def modify_cache(rec: CloudTrailRecord) -> Draft | NotCost:
+    """ElastiCache ModifyCacheCluster / ModifyReplicationGroup: a new node type or count."""
+    size = get_str(rec.request, "cacheNodeType")
+    nodes = get_int(rec.request, "numCacheNodes")
+    if size is None and nodes is None:
+        return NotCost(f"{rec.event_name} without a node type or count change")
+    group = rec.event_name == "ModifyReplicationGroup"
+    key = "replicationGroupId" if group else "cacheClusterId"
+    return Draft(
+        action="modify",
+        service="elasticache",
+        resource_type="elasticache:replication-group" if group else "elasticache:cache-cluster",
+        resource_ids=ids(get_str(rec.request, key)),
+        size=size,
+        quantity=nodes if nodes is not None else 1,
+        engine=(get_str(rec.request, "engine") or "redis").lower(),
+        details={} if nodes is not None else {"countUnchanged": True},
+        note=None if size else "node type not in the event",
+    )
+
+
 def update_nodegroup_config(rec: CloudTrailRecord) -> Draft | NotCost:
     """EKS UpdateNodegroupConfig: a new desired size x the node group's instance type."""
     desired = get_int(rec.request, "scalingConfig", "desiredSize")
@@ -170,4 +217,7 @@ PARSERS: dict[tuple[str, str], Parser] = {
     ),
     ("eks.amazonaws.com", "UpdateNodegroupConfig"): update_nodegroup_config,
     ("sagemaker.amazonaws.com", "UpdateEndpoint"): update_endpoint,
+    ("ec2.amazonaws.com", "ModifyVolume"): modify_volume,
+    ("elasticache.amazonaws.com", "ModifyCacheCluster"): modify_cache,
+    ("elasticache.amazonaws.com", "ModifyReplicationGroup"): modify_cache,
 }

@@ -102,3 +102,18 @@ def test_a_wrapped_delete_names_its_resource() -> None:
     result = normalize_record(record, CATALOGUE)
     assert isinstance(result, CostEvent)
     assert (result.action, result.resource_ids) == ("delete", ("tms-0d1e2f3a4b5c6d7e8",))
+
+
+def test_cache_cluster_resize_keeps_the_node_type_seen_before() -> None:
+    inventory = Inventory()
+    created = _priced("elasticache/create_cache_cluster_memcached_awsdocs.json", inventory)
+    resized = {
+        **load("cloudtrail/elasticache/create_cache_cluster_memcached_awsdocs.json"),
+        "eventName": "ModifyCacheCluster",
+        "requestParameters": {"cacheClusterId": "test-memcached", "numCacheNodes": 4},
+    }
+    result = normalize_record(resized, CATALOGUE, inventory)
+    assert isinstance(result, CostEvent)
+    assert (result.action, result.size, result.quantity) == ("modify", created.size, 4)
+    if created.unit_hourly_cost is not None:
+        assert result.estimated_hourly_cost == pytest.approx(4 * created.unit_hourly_cost)
