@@ -43,13 +43,15 @@ def _header(summary: dict[str, Any]) -> Iterator[str]:
         f"dd0c-cost backtest: {summary['files']:,} files, {summary['recordsRead']:,} records "
         f"({summary['duplicatesDropped']:,} duplicates dropped, "
         f"{summary['conflictingDuplicates']:,} conflicting), "
-        f"{summary['firstEvent'] or '-'} → {summary['lastEvent'] or '-'}"
+        f"{summary['firstEvent'] or summary['firstRecord'] or '-'} → "
+        f"{summary['lastEvent'] or summary['lastRecord'] or '-'}"
     )
     yield (
         f"cost events: {summary['costEvents']:,} ({summary['startingSpend']:,} starting spend, "
         f"{summary['priced']:,} of them priced); "
         f"other records: {summary['notCostEvents']:,}; failed calls: {summary['failedCalls']:,}; "
-        f"malformed: {summary['malformed']:,}; {summary['seconds']:.2f}s"
+        f"malformed: {summary['malformed']:,}; unreadable: {summary['unreadable']:,}; "
+        f"{summary['seconds']:.2f}s"
     )
     counts = summary["anomalies"]
     yield "alerts: " + " · ".join(f"{counts[s]} {s}" for s in SEVERITY_ORDER)

@@ -14,10 +14,26 @@ def _session_name(arn: str | None) -> str | None:
     return arn.rsplit("/", 1)[-1] or None
 
 
+def _role_of_session(arn: str | None) -> str | None:
+    """`arn:aws:sts::ACCT:assumed-role/ROLE/SESSION` -> `arn:aws:iam::ACCT:role/ROLE`.
+
+    The session ARN carries no role path, so the role ARN is path-less; that is still one
+    principal per role, where the session ARN would be a new actor per session name.
+    """
+    if not arn or ":assumed-role/" not in arn:
+        return None
+    head, _, tail = arn.partition(":assumed-role/")
+    parts = head.split(":")  # arn, partition, sts, region, account
+    role = tail.split("/", 1)[0]
+    if len(parts) != 5 or parts[2] != "sts" or not role or not parts[4]:
+        return None
+    return f"arn:{parts[1]}:iam::{parts[4]}:role/{role}"
+
+
 def _issuer_arn(identity: UserIdentity) -> str | None:
     context = identity.session_context
     issuer = context.session_issuer if context else None
-    return issuer.arn if issuer else None
+    return (issuer.arn if issuer else None) or _role_of_session(identity.arn)
 
 
 def _principal(identity: UserIdentity, kind: str) -> str | None:

@@ -24,6 +24,8 @@ class KnownResource:
     memory_mb: int | None = None
     architecture: str | None = None
     unit_hourly_cost: float | None = None
+    quantity: int | None = None
+    """Nodes or instances it runs (a Redshift cluster's nodes, an endpoint's instances)."""
 
 
 class ResourceContext(Protocol):
@@ -62,11 +64,13 @@ def _known(event: CostEvent, previous: KnownResource | None) -> KnownResource:
         memory_mb=memory,
         architecture=arch,
         unit_hourly_cost=event.unit_hourly_cost,
+        quantity=event.quantity if len(event.resource_ids) <= 1 else 1,
     )
 
 
-ResourceState = Literal["running", "stopped", "ended", "changed"]
-"""`changed`: new size or cost, state as it was (running when the resource was unknown)."""
+ResourceState = Literal["running", "stopped", "ended", "changed", "defined"]
+"""`changed`: new size or cost, state as it was (running when the resource was unknown);
+`defined`: a configuration (launch template, endpoint config) that runs nothing itself."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,8 @@ def _state_of(event: CostEvent) -> ResourceState | None:
         return "ended"
     if event.action == "stop":
         return "stopped"
+    if event.action == "configure":
+        return "defined" if event.size else None
     if event.action not in COST_INCREASING:
         return None
     if not (event.size or event.details or event.unit_hourly_cost):
@@ -112,7 +118,7 @@ def changes_for(event: CostEvent) -> tuple[ResourceChange, ...]:
     if state is None:
         return ()
     priced = state in ("running", "changed")
-    known = known_from(event) if priced else None
+    known = known_from(event) if priced or state == "defined" else None
     share = _share(event) if priced else None
     return tuple(
         ResourceChange(
@@ -143,5 +149,7 @@ class Inventory:
             key = (event.account_id, event.region, event.resource_type, resource_id)
             if event.action in _ENDED:
                 self._resources.pop(key, None)
+            elif event.action == "configure" and event.size:
+                self._resources[key] = _known(event, None)
             elif event.action in COST_INCREASING and (event.size or event.details):
                 self._resources[key] = _known(event, self._resources.get(key))

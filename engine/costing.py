@@ -17,6 +17,7 @@ from pricing.catalogue import HOURS_PER_MONTH
 LAMBDA_MIN_MEMORY_MB = 128
 SPOT_NOTE = "Spot launch priced at the on-demand rate (an upper bound)"
 ENDS_NOTE = "ends spending; nothing started"
+CONFIGURES_NOTE = "a configuration: nothing runs until a launch or endpoint uses it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +113,39 @@ def _volume(draft: Draft, region: str, cat: Catalogue) -> Priced:
     return Priced(None, None, notes) if notes else _times(hourly, 1)
 
 
+def _rds_storage(draft: Draft, region: str, cat: Catalogue, deployment: str) -> Priced:
+    """Allocated storage (and provisioned io1 IOPS) per hour; what is left out, in the notes."""
+    size = draft.details.get("allocatedStorageGiB")
+    if (draft.engine or "").startswith("aurora"):
+        return Priced(0.0, 0.0, ("Aurora storage and I/O are billed by use: not counted",))
+    if not isinstance(size, int) or size == 0:
+        return Priced(0.0, 0.0, ("storage size not in the event: not counted",))
+    kind = str(draft.details.get("storageType") or "gp2")
+    quote = cat.rds_storage(kind, region, deployment)
+    if quote.usd is None:
+        return Priced(0.0, 0.0, (f"{quote.reason}: storage not counted",))
+    hourly = quote.usd * size / HOURS_PER_MONTH
+    iops = draft.details.get("iops")
+    left_out = "backups and I/O not counted"
+    if kind in ("io1", "io2") and isinstance(iops, int):
+        rate = cat.rds_storage("iops-io1", region, deployment)
+        if rate.usd is not None:
+            hourly += rate.usd * iops / HOURS_PER_MONTH
+    elif isinstance(iops, int):
+        left_out = f"{kind} IOPS above the included baseline, backups and I/O not counted"
+    note = f"includes {size:,} GiB {kind} storage; {left_out}"
+    return Priced(hourly, hourly, (note,))
+
+
 def _rds(draft: Draft, region: str, cat: Catalogue) -> Priced:
     if draft.size is None:
         return Priced(None, None, (draft.note or "DB class not in the event",))
     quote = cat.rds(draft.size, region, draft.engine or "mysql", multi_az=draft.multi_az)
     notes = () if draft.engine else ("engine not in the event: priced as MySQL",)
-    return _unknown(quote) if quote.usd is None else _times(quote.usd, 1, notes)
+    if quote.usd is None:
+        return _unknown(quote)
+    storage = _rds_storage(draft, region, cat, "multi" if draft.multi_az else "single")
+    return _times(quote.usd + (storage.total or 0.0), 1, notes + storage.notes)
 
 
 def _rds_cluster(draft: Draft, region: str, cat: Catalogue) -> Priced:
@@ -125,7 +153,12 @@ def _rds_cluster(draft: Draft, region: str, cat: Catalogue) -> Priced:
         return Priced(0.0, 0.0, (draft.note or "",))
     quote = cat.rds(draft.size, region, draft.engine or "mysql", multi_az=False)
     note = "Multi-AZ DB cluster: a writer and two readable standbys"
-    return _unknown(quote) if quote.usd is None else _times(quote.usd, draft.quantity, (note,))
+    if quote.usd is None:
+        return _unknown(quote)
+    storage = _rds_storage(draft, region, cat, "cluster")
+    instances = quote.usd * draft.quantity
+    total = instances + (storage.total or 0.0)
+    return Priced(round(quote.usd, 6), round(total, 6), (note, *storage.notes))
 
 
 def _provisioned(draft: Draft, region: str, cat: Catalogue) -> Priced:
@@ -142,12 +175,11 @@ def _provisioned(draft: Draft, region: str, cat: Catalogue) -> Priced:
 
 def _emr(draft: Draft, region: str, cat: Catalogue) -> Priced:
     total = 0.0
-    for spec in draft.details.values():
-        count, _, size = str(spec).partition("x")
+    for size, count in draft.groups:
         quote = cat.ec2(size, region, "linux")
         if quote.usd is None:
             return _unknown(quote)
-        total += quote.usd * int(count)
+        total += quote.usd * count
     if total == 0.0:
         return Priced(None, None, ("no instance groups in the event",))
     unit = total / max(draft.quantity, 1)
@@ -191,12 +223,15 @@ _PRICERS: dict[str, _Pricer] = {
     "sagemaker:endpoint": _sagemaker,
     "emr:cluster": _emr,
     "opensearch:domain": _opensearch,
+    "ec2:traffic-mirror-session": lambda d, r, c: _flat(c.traffic_mirroring(r)),
     "elb:load-balancer": lambda d, r, c: _flat(c.load_balancer(str(d.details["kind"]), r)),
 }
 
 
 def price(draft: Draft, region: str, catalogue: Catalogue) -> Priced:
     """Hourly cost of what the draft starts; calls that end spending are not priced."""
+    if draft.action == "configure":
+        return Priced(None, None, (CONFIGURES_NOTE,))
     if draft.action not in COST_INCREASING:
         return Priced(None, None, (ENDS_NOTE,))
     pricer = _PRICERS.get(draft.resource_type)

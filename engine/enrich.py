@@ -49,7 +49,56 @@ def _group(draft: Draft, account: str, region: str, context: ResourceContext) ->
     if draft.size or not draft.resource_ids:
         return draft
     known = context.lookup(account, region, "autoscaling:group", draft.resource_ids[0])
-    return replace(draft, size=known.size) if known and known.size else draft
+    if known and known.size:
+        return replace(draft, size=known.size)
+    template = draft.details.get("launchTemplate")
+    if not isinstance(template, str):
+        return draft
+    known = context.lookup(account, region, "ec2:launch-template", template)
+    if known is None or not known.size:
+        return draft
+    note = f"instance type from launch template {template} (its newest version seen)"
+    return replace(draft, size=known.size, note=note)
+
+
+def _endpoint(draft: Draft, account: str, region: str, context: ResourceContext) -> Draft:
+    config = draft.details.get("endpointConfigName")
+    if draft.size or not isinstance(config, str):
+        return draft
+    known = context.lookup(account, region, "sagemaker:endpoint-config", config)
+    if known is None or not known.size:
+        return draft
+    return replace(draft, size=known.size, quantity=known.quantity or 1, note=None)
+
+
+# Resources whose start, resume or resize names them without their type or count.
+_REMEMBERED = frozenset(
+    {
+        "rds:db-cluster",
+        "redshift:cluster",
+        "opensearch:domain",
+        "sagemaker:notebook-instance",
+        "eks:nodegroup",
+        "elasticache:cache-cluster",
+        "elasticache:replication-group",
+    }
+)
+
+
+def _remembered(draft: Draft, account: str, region: str, context: ResourceContext) -> Draft:
+    if not draft.resource_ids or (draft.size and not draft.details.get("countUnchanged")):
+        return draft
+    known = context.lookup(account, region, draft.resource_type, draft.resource_ids[0])
+    if known is None:
+        return draft
+    same_count = draft.details.get("countUnchanged") and known.quantity is not None
+    return replace(
+        draft,
+        size=draft.size or known.size,
+        engine=draft.engine or known.engine,
+        quantity=known.quantity if same_count and known.quantity is not None else draft.quantity,
+        note=None if known.size else draft.note,
+    )
 
 
 def resolve(draft: Draft, account: str, region: str, context: ResourceContext | None) -> Draft:
@@ -68,4 +117,8 @@ def resolve(draft: Draft, account: str, region: str, context: ResourceContext | 
         return _function(draft, account, region, context)
     if draft.resource_type == "autoscaling:group":
         return _group(draft, account, region, context)
+    if draft.resource_type == "sagemaker:endpoint":
+        return _endpoint(draft, account, region, context)
+    if draft.resource_type in _REMEMBERED:
+        return _remembered(draft, account, region, context)
     return draft

@@ -12,7 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-Action = Literal["launch", "start", "stop", "terminate", "modify", "delete"]
+Action = Literal["launch", "start", "stop", "terminate", "modify", "delete", "configure"]
+"""`configure`: a launch template or endpoint configuration, remembered to price what uses it."""
 Severity = Literal["info", "warning", "critical"]
 PricingModel = Literal["on-demand", "spot"]
 

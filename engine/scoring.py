@@ -356,7 +356,10 @@ def evaluate(
 ) -> Verdict:
     """The verdict on one event, given the state before it (baseline and profiles) and the time."""
     if event.action not in COST_INCREASING:
-        return _unscored(f"{event.action} ends or pauses spending", state.baseline, now)
+        what = (
+            "defines, starts nothing" if event.action == "configure" else "ends or pauses spending"
+        )
+        return _unscored(f"{event.action} {what}", state.baseline, now)
     if event.details.get("spotFulfilment"):
         return _unscored("Spot fulfilment: the request was scored", state.baseline, now)
     if event.estimated_hourly_cost is None:

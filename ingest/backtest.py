@@ -51,6 +51,18 @@ class Collected:
     conflicts: list[Conflict] = field(default_factory=list)
     not_cost: int = 0
     bad: list[BadInput] = field(default_factory=list)
+    first_time: str | None = None
+    last_time: str | None = None
+
+    def saw_time(self, value: object) -> None:
+        """Widen the time range of the records read (eventTime, to the second, UTC)."""
+        if not isinstance(value, str) or len(value) < 19 or value[4] != "-":
+            return
+        when = f"{value[:10]}T{value[11:19]}Z"
+        if self.first_time is None or when < self.first_time:
+            self.first_time = when
+        if self.last_time is None or when > self.last_time:
+            self.last_time = when
 
 
 @dataclass
@@ -68,7 +80,10 @@ class BacktestResult:
         severities = Counter(e.anomaly.severity for e in self.events if e.anomaly)
         reasons = Counter("malformed" if s.malformed else "failed call" for s in self.skipped)
         times = [e.event_time for e in self.events]
-        starting = [e for e in self.events if e.action in COST_INCREASING]
+        # A $0 change (a Lambda configuration update) starts no spending.
+        starting = [
+            e for e in self.events if e.action in COST_INCREASING and e.estimated_hourly_cost != 0
+        ]
         return {
             "kind": "summary",
             "files": self.collected.files,
@@ -81,11 +96,13 @@ class BacktestResult:
             "startingSpend": len(starting),
             "priced": sum(1 for e in starting if e.estimated_hourly_cost is not None),
             "skipped": len(self.skipped),
-            "malformed": reasons["malformed"] + len(self.collected.bad),
+            "malformed": reasons["malformed"],
             "failedCalls": reasons["failed call"],
             "anomalies": {k: severities.get(k, 0) for k in ("critical", "warning", "info")},
             "firstEvent": min(times).strftime("%Y-%m-%dT%H:%M:%SZ") if times else None,
             "lastEvent": max(times).strftime("%Y-%m-%dT%H:%M:%SZ") if times else None,
+            "firstRecord": self.collected.first_time,
+            "lastRecord": self.collected.last_time,
             "seconds": round(self.seconds, 3),
         }
 
@@ -103,6 +120,7 @@ def _take(raw: Any, out: Collected, seen: Seen, source: Path) -> None:
     if not looks_like_record(raw):
         out.bad.append(BadInput(str(source), "not a CloudTrail record: no eventName/eventSource"))
         return
+    out.saw_time(raw.get("eventTime"))
     try:
         event_id = _event_id(raw)
     except NormalizeError as exc:

@@ -64,13 +64,34 @@ def _json_lines(data: bytes, source: str) -> Iterator[Any]:
             yield BadInput(f"{source}:{number}", f"not JSON: {exc}")
 
 
+def _first_line(data: bytes) -> bytes:
+    for line in data.splitlines():
+        if line.strip():
+            return line
+    return b""
+
+
+def _is_json(line: bytes) -> bool:
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
 def parse_documents(data: bytes, source: str) -> Iterator[Any]:
-    """One JSON document, or JSON lines when the whole is not one document."""
+    """One JSON document, or JSON lines when the whole is not one document.
+
+    A file whose first line is not JSON on its own (a pretty-printed document) is one broken
+    document: one unreadable file, with the parse error's line, not hundreds of bad lines.
+    """
     try:
         yield orjson.loads(data)
         return
-    except orjson.JSONDecodeError:
-        pass
+    except orjson.JSONDecodeError as exc:
+        if not _is_json(_first_line(data)):
+            yield BadInput(source, f"not JSON: {exc}")
+            return
     yield from _json_lines(data, source)
 
 

@@ -54,6 +54,7 @@ ELB_LABELS = {
 VPC_LABELS = {
     "public-ipv4-in-use": "Hourly charge for In use Public IPv4 Addresses per Hrs",
     "public-ipv4-idle": "Hourly charge for Idle Public IPv4 Addresses per Hrs",
+    "traffic-mirroring": "Hourly charge for Traffic Mirroring Source per hour",
 }
 _CACHE_SET = re.compile(
     r"^\[OnDemand Cache Instance .* (Redis|Valkey|Memcached)( datatiering)? "
@@ -134,8 +135,31 @@ def elb_prices(processed: Processed, names: Mapping[str, str]) -> dict[str, ByRe
     return _labelled(processed, ELB_LABELS, names, _APW + "elb.json")
 
 
+RDS_STORAGE_LABELS = {
+    f"{key}:{kind}": f"{prefix}{label}"
+    for key, deployment in (("single", "Single AZ"), ("multi", "Multi AZ"))
+    for kind, prefix, label in (
+        ("gp2", "Database Storage ", f"{deployment} General Purpose"),
+        ("gp3", "Database Storage ", f"{deployment} General Purpose-GP3"),
+        ("io1", "Database Storage ", f"{deployment} Provisioned IOPS"),
+        ("io2", "Database Storage ", f"{deployment} Provisioned IOPS-IO2"),
+        ("standard", "Database Storage ", f"{deployment} Magnetic"),
+        ("iops-io1", "Provisioned IOPS ", deployment),
+        ("iops-gp3", "Provisioned GP3 IOPS ", deployment),
+    )
+} | {
+    "cluster:io1": "Database Storage Multi AZ readable standbys Provisioned IOPS",
+    "cluster:iops-io1": "Provisioned IOPS Multi AZ readable standbys",
+}
+
+
+def rds_storage_prices(processed: Processed, names: Mapping[str, str]) -> dict[str, ByRegion]:
+    """RDS allocated storage per GB-month and provisioned IOPS per IOPS-month, by region."""
+    return _labelled(processed, RDS_STORAGE_LABELS, names, _APW + "rds-storage.json")
+
+
 def vpc_prices(processed: Processed, names: Mapping[str, str]) -> dict[str, ByRegion]:
-    """Public IPv4 address hours (in use and idle), by region."""
+    """Public IPv4 address hours (in use and idle) and Traffic Mirroring sessions, by region."""
     return _labelled(processed, VPC_LABELS, names, _APW + "vpc.json")
 
 

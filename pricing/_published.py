@@ -6,13 +6,21 @@ gaps"). These are the per-hour rates of the AWS VPC pricing page
 the regions whose rate we are sure of; the page's own worked example (US East (Ohio), $0.045 per
 hour) was also seen in a copy of the page taken on 2026-09-20. Regions not listed here get an
 unknown price with a reason, never a guess. The per-GB data-processing charge is not included.
+
+eu-west-2 (London) comes from AWS's Price List offer file instead: AmazonEC2, publication date
+2026-09-04T23:11:17Z, SKU D8BXG95NJW6MV3B3, usage type `EUW2-NatGateway-Hours`, OnDemand
+0.0500000000 USD per Hrs, as quoted verbatim in the test data of github.com/mooncitizen/togen
+(`TestScanOfferPicksThePlainNatGatewayHourWithOrWithoutARegionPrefix`; the same slice gives
+us-east-1's `NatGateway-Hours` as 0.045, matching the table). Found 2026-12-04 for issue 13;
+no other region's rate was found in a source AWS published, so the others stay unknown.
 """
 
 from __future__ import annotations
 
 NAT_GATEWAY_SOURCE = (
     "AWS VPC pricing page, 'NAT Gateway pricing' (https://aws.amazon.com/vpc/pricing/), "
-    "hand-entered 2026-11-26"
+    "hand-entered 2026-11-26; eu-west-2 from the AWS Price List offer file AmazonEC2 of "
+    "2026-09-04 (SKU D8BXG95NJW6MV3B3)"
 )
 
 NAT_GATEWAY_HOURLY: dict[str, float] = {
@@ -21,6 +29,7 @@ NAT_GATEWAY_HOURLY: dict[str, float] = {
     "us-west-1": 0.048,
     "us-west-2": 0.045,
     "eu-west-1": 0.048,
+    "eu-west-2": 0.05,
     "eu-central-1": 0.052,
     "ap-northeast-1": 0.062,
     "ap-southeast-1": 0.059,

@@ -22,6 +22,7 @@ DATA_FILES: tuple[str, ...] = (
     "regions",
     "ec2",
     "rds",
+    "rds-storage",
     "lambda",
     "ebs",
     "eks",
@@ -65,6 +66,9 @@ class CatalogueData(_Model):
     ec2: Ec2Data
     # edition -> licence -> deployment -> region -> DB class -> price
     rds: dict[str, dict[str, dict[str, ByRegionType]]]
+    # "<single|multi|cluster>:<gp2|gp3|io1|io2|standard>" per GB-month, ":iops-<type>" per
+    # IOPS-month -> region -> price
+    rds_storage: dict[str, ByRegion] = Field(alias="rds-storage")
     # architecture -> rate kind -> region -> price
     lambda_: dict[str, dict[str, ByRegion]] = Field(alias="lambda")
     ebs: dict[str, ByRegion]

@@ -53,6 +53,7 @@ class Sources:
     apw_eks: Processed
     apw_elb: Processed
     apw_vpc: Processed
+    apw_rds_storage: Processed
     apw_elasticache: Processed
     apw_opensearch: Processed
     apw_sagemaker: Processed

@@ -31,6 +31,7 @@ from pricing._parse_services import (
     elb_prices,
     lambda_prices,
     opensearch_prices,
+    rds_storage_prices,
     redshift_prices,
     sagemaker_prices,
     vpc_prices,
@@ -120,6 +121,7 @@ def read_sources(root: Path) -> Sources:
         apw_eks=_processed(root, "eks.json"),
         apw_elb=_processed(root, "elb.json"),
         apw_vpc=_processed(root, "vpc.json"),
+        apw_rds_storage=_processed(root, "rds-storage.json"),
         apw_elasticache=_processed(root, "elasticache.json"),
         apw_opensearch=_processed(root, "es.json"),
         apw_sagemaker=_processed(root, "sagemaker-instances-studionotebook.json"),
@@ -157,6 +159,8 @@ def _source_notes(sources: Sources) -> dict[str, str]:
         "processed/sagemaker-instances-studionotebook.json (2025-12-05)",
         "public-ipv4": "AWS pricing pages via aws-price-watcher processed/vpc.json (2025-11-19)",
         "nat-gateway": NAT_GATEWAY_SOURCE,
+        "rds-storage": "AWS pricing pages via aws-price-watcher processed/rds-storage.json "
+        "(2025-12-05)",
     }
 
 
@@ -198,6 +202,7 @@ def build_data(sources: Sources) -> dict[str, Any]:
         "redshift": redshift_prices(sources.raw_redshift, names),
         "opensearch": opensearch_prices(sources.apw_opensearch, names),
         "sagemaker": sagemaker_prices(sources.apw_sagemaker, names),
+        "rds-storage": rds_storage_prices(sources.apw_rds_storage, names),
         "vpc": {**vpc_prices(sources.apw_vpc, names), "nat-gateway": dict(NAT_GATEWAY_HOURLY)},
     }
     data = _prune(data)

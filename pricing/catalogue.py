@@ -40,6 +40,7 @@ _LB_KINDS = {"alb": "application", "nlb": "network", "gwlb": "gateway", "clb": "
 _WINDOWS_NOTE = "2023 price data: Windows prices are from Aug 2023, us-east-1 only"
 _SHOP_NOTE = "April 2025 price data: the newer pricing-page data lacks this pair"
 _METAL_NOTE = "Karpenter's metal prices ran 6-10% above the AWS pricing pages where both exist"
+_LEGACY_ES_NOTE = "legacy Elasticsearch type: billed as its OpenSearch instance type"
 _SAGEMAKER_NOTE = "Studio-notebook rate; hosting may differ by a few percent"
 # service -> (display name, why an item absent from every region has no price)
 _TYPED_SERVICES = {
@@ -126,6 +127,7 @@ class Catalogue:
         }
         self._typed_keys = {name: _keys(table) for name, table in self._typed.items()}
         self._vpc = data.vpc
+        self._rds_storage = data.rds_storage
         self._data = data
 
     # --- shared reasons -----------------------------------------------------------------
@@ -244,6 +246,16 @@ class Catalogue:
             return _unknown(HOUR, f"{prefix}: not offered Multi-AZ")
         return _unknown(HOUR, f"{prefix}: not offered in {region}")
 
+    def rds_storage(self, kind: str, region: str, deployment: str = "single") -> Quote:
+        """RDS storage per GB-month ("gp2", "gp3", "io1", "io2", "standard"), or provisioned
+        IOPS per IOPS-month ("iops-io1", "iops-gp3"); deployment: single | multi | cluster."""
+        key = f"{deployment}:{kind}"
+        table = self._rds_storage.get(key)
+        unit = "iops-month" if kind.startswith("iops-") else GB_MONTH
+        if table is None:
+            return _unknown(unit, f"no RDS storage price for {kind} ({deployment}-AZ)")
+        return self._by_region(table, f"RDS {kind} storage", region, unit, "rds-storage")
+
     # --- Lambda ---------------------------------------------------------------------------
 
     def lambda_rate(self, kind: str, region: str, arch: str = "x86_64") -> Quote:
@@ -318,6 +330,16 @@ class Catalogue:
         why = "the price data has none and the hand-entered table does not cover this region"
         return _unknown(HOUR, f"no NAT gateway price for {region}: {why}")
 
+    def traffic_mirroring(self, region: str) -> Quote:
+        """Hourly price of one Traffic Mirroring session source (an elastic network interface)."""
+        return self._by_region(
+            self._vpc.get("traffic-mirroring", _EMPTY),
+            "Traffic Mirroring",
+            region,
+            HOUR,
+            "public-ipv4",
+        )
+
     def public_ipv4(self, region: str, idle: bool = False) -> Quote:
         """Hourly price of a public IPv4 address (Elastic IP), in use or idle."""
         key = "public-ipv4-idle" if idle else "public-ipv4-in-use"
@@ -354,10 +376,20 @@ class Catalogue:
         return self._typed_quote("redshift", node_type, region)
 
     def opensearch(self, instance_type: str, region: str) -> Quote:
-        """Hourly price of an OpenSearch instance ("m6g.large.search"; the suffix is optional)."""
+        """Hourly price of an OpenSearch instance ("m6g.large.search"; the suffix is optional).
+
+        A legacy Elasticsearch type ("t2.small.elasticsearch") is the same instance as its
+        OpenSearch name ("t2.small.search") and is billed at that rate.
+        """
+        legacy = instance_type.endswith(".elasticsearch")
+        if legacy:
+            instance_type = instance_type.removesuffix(".elasticsearch")
         if not instance_type.endswith(".search"):
             instance_type += ".search"
-        return self._typed_quote("opensearch", instance_type, region)
+        quote = self._typed_quote("opensearch", instance_type, region)
+        if not legacy or quote.usd is None:
+            return quote
+        return Quote(quote.usd, HOUR, note=_LEGACY_ES_NOTE, source=quote.source)
 
     def sagemaker(self, instance_type: str, region: str) -> Quote:
         """Hourly price of a SageMaker ml.* instance: only Studio-notebook rates are known."""

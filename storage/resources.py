@@ -39,7 +39,7 @@ class LiveResource(Document):
     region: str
     resource_type: str
     resource_id: str
-    state: Literal["running", "stopped", "ended"]
+    state: Literal["running", "stopped", "ended", "defined"]
     size: str | None = None
     os: str | None = None
     engine: str | None = None
@@ -47,6 +47,7 @@ class LiveResource(Document):
     memory_mb: int | None = None
     architecture: str | None = None
     unit_hourly_cost: float | None = None
+    quantity: int | None = None
     hourly_cost: float | None = None
     first_seen: datetime
     last_event_time: datetime
@@ -63,6 +64,7 @@ class LiveResource(Document):
             memory_mb=self.memory_mb,
             architecture=self.architecture,
             unit_hourly_cost=self.unit_hourly_cost,
+            quantity=self.quantity,
         )
 
 
@@ -85,6 +87,7 @@ def _known_fields(known: KnownResource | None) -> dict[str, Any]:
         "memoryMb": known.memory_mb,
         "architecture": known.architecture,
         "unitHourlyCost": known.unit_hourly_cost,
+        "quantity": known.quantity,
     }
     out = {k: v for k, v in fields.items() if v is not None}
     out["multiAz"] = known.multi_az

@@ -90,6 +90,34 @@ COMMANDS: Mapping[str, tuple[Recipe, ...]] = {
             choose=unless_any("eipalloc-"),
         ),
     ),
+    "ec2:traffic-mirror-session": (
+        Recipe(
+            "Delete the Traffic Mirroring session (mirrored traffic stops)",
+            "aws ec2 delete-traffic-mirror-session --traffic-mirror-session-id {id}",
+            destructive=True,
+        ),
+    ),
+    "ec2:launch-template": (
+        Recipe(
+            "Delete the launch template (instances already launched keep running)",
+            "aws ec2 delete-launch-template --launch-template-id {id}",
+            destructive=True,
+            choose=starting("lt-"),
+        ),
+        Recipe(
+            "Delete the launch template (instances already launched keep running)",
+            "aws ec2 delete-launch-template --launch-template-name {id}",
+            destructive=True,
+            choose=unless_any("lt-"),
+        ),
+    ),
+    "sagemaker:endpoint-config": (
+        Recipe(
+            "Delete the endpoint configuration (endpoints using it keep running)",
+            "aws sagemaker delete-endpoint-config --endpoint-config-name {id}",
+            destructive=True,
+        ),
+    ),
     "rds:db-instance": (
         Recipe(
             "Stop the DB instance (AWS starts it again after 7 days)",

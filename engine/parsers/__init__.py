@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from engine.parsers import clusters, ec2, endings, rds, serverless
+from engine.parsers import changes, clusters, configs, ec2, endings, rds, serverless
 from engine.parsers._draft import Draft, NotCost, Parser
 
 PARSERS: dict[tuple[str, str], Parser] = {
@@ -14,6 +14,8 @@ PARSERS: dict[tuple[str, str], Parser] = {
     **serverless.PARSERS,
     **clusters.PARSERS,
     **endings.PARSERS,
+    **changes.PARSERS,
+    **configs.PARSERS,
 }
 
 SUPPORTED_EVENTS: tuple[tuple[str, str], ...] = tuple(sorted(PARSERS))

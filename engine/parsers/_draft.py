@@ -5,10 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from engine.errors import NormalizeError
 from engine.models import Action, PricingModel, Volume
 from engine.records import CloudTrailRecord
 
 Scalar = str | int | float | bool | None
+
+# The largest value each number a parser produces may take; anything above, or below zero, is
+# not a real AWS resource (and could not be stored as a 64-bit integer or priced sensibly).
+MAX_COUNT = 100_000
+"""Instances, nodes, concurrency, group sizes: far above any AWS quota, far below 2**63."""
+MAX_GIB = 65_536
+"""EBS and RDS storage top out at 64 TiB."""
+LIMITS: dict[str, int] = {
+    "memoryMb": 10_240,  # Lambda's maximum
+    "allocatedStorageGiB": MAX_GIB,
+    "iops": 256_000,  # io2 Block Express and RDS io2 maximum
+    "storageThroughput": 10_000,  # MiB/s (RDS gp3 maximum is 4,000)
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +42,29 @@ class Draft:
     volumes: tuple[Volume, ...] = ()
     details: dict[str, Scalar] = field(default_factory=dict)
     note: str | None = None
+    # (instance type, count) per group, for resources made of several groups (EMR, SageMaker).
+    groups: tuple[tuple[str, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        """The one check of every number a parser (or the inventory) produced."""
+        check_number("quantity", self.quantity, MAX_COUNT)
+        for volume in self.volumes:
+            check_number("volume size (GiB)", volume.size_gib, MAX_GIB)
+        for _, count in self.groups:
+            check_number("instance count", count, MAX_COUNT)
+        for key, value in self.details.items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                check_number(key, value, LIMITS.get(key, MAX_COUNT))
+            elif isinstance(value, float) and not 0 <= value <= MAX_COUNT:
+                raise NormalizeError(f"{key} {value:g} out of range (0 to {MAX_COUNT:,})")
+
+
+def check_number(what: str, value: int, limit: int) -> None:
+    """Raise NormalizeError unless 0 <= value <= limit (a cost is never negative)."""
+    if not 0 <= value <= limit:
+        digits = len(str(abs(value)))
+        shown = f"{value:,}" if digits < 16 else f"{'-' if value < 0 else ''}~10^{digits - 1}"
+        raise NormalizeError(f"{what} {shown} out of range (0 to {limit:,})")
 
 
 @dataclass(frozen=True, slots=True)

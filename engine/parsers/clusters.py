@@ -149,6 +149,7 @@ def emr_cluster(rec: CloudTrailRecord) -> Draft:
         size=main_size,
         quantity=sum(count for _, count in groups) or 1,
         details={f"group{i}": f"{count}x{size}" for i, (size, count) in enumerate(groups)},
+        groups=tuple(groups),
         note="EC2 rate only; the EMR per-instance charge is not in the price data",
     )
 

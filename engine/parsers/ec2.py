@@ -51,11 +51,16 @@ def _volumes(rec: CloudTrailRecord) -> tuple[tuple[Volume, ...], int]:
 
 
 def _run_instances_size(rec: CloudTrailRecord, entries: list[Any]) -> str | None:
-    size = get_str(rec.request, "instanceType")
-    if size:
-        return size
-    types = {dig(e, "instanceType") for e in entries} - {None}
-    return str(sorted(types)[0]) if types else None
+    """The request's type; the response's when the request has none or logs it as an object."""
+    requested = dig(rec.request, "instanceType")
+    if isinstance(requested, str) and requested:
+        return requested
+    types = {t for e in entries if isinstance(t := dig(e, "instanceType"), str) and t}
+    if types:
+        return sorted(types)[0]
+    if isinstance(requested, dict):
+        return get_str(requested, "value")
+    return get_str(rec.request, "instanceType")
 
 
 def run_instances(rec: CloudTrailRecord) -> Draft:

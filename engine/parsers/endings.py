@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from engine.models import Action
 from engine.parsers._draft import Draft, Parser, ids
-from engine.records import CloudTrailRecord, get_str
+from engine.records import CloudTrailRecord, dig, get_str
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,18 @@ _ENDINGS: dict[tuple[str, str], _Ending] = {
         "sagemaker", "sagemaker:endpoint", "endpointName"
     ),
     ("es.amazonaws.com", "DeleteDomain"): _Ending("opensearch", "opensearch:domain", "domainName"),
+    ("es.amazonaws.com", "DeleteElasticsearchDomain"): _Ending(
+        "opensearch", "opensearch:domain", "domainName"
+    ),
+    ("rds.amazonaws.com", "StopDBCluster"): _Ending(
+        "rds", "rds:db-cluster", "dBClusterIdentifier", "stop"
+    ),
+    ("redshift.amazonaws.com", "PauseCluster"): _Ending(
+        "redshift", "redshift:cluster", "clusterIdentifier", "stop"
+    ),
+    ("ec2.amazonaws.com", "DeleteTrafficMirrorSession"): _Ending(
+        "ec2", "ec2:traffic-mirror-session", "trafficMirrorSessionId"
+    ),
     ("elasticloadbalancing.amazonaws.com", "DeleteLoadBalancer"): _Ending(
         "elb", "elb:load-balancer", "loadBalancerArn"
     ),
@@ -78,8 +90,12 @@ def _first(response: object, keys: tuple[str, ...]) -> str | None:
 
 
 def _parser(ending: _Ending) -> Parser:
+    capitalised = ending.id_key[0].upper() + ending.id_key[1:]
+
     def parse(rec: CloudTrailRecord) -> Draft:
-        found = ids(get_str(rec.request, ending.id_key))
+        # Newer EC2 APIs log {"<EventName>Request": {"TrafficMirrorSessionId": ...}}.
+        wrapped = dig(rec.request, f"{rec.event_name}Request")
+        found = ids(get_str(rec.request, ending.id_key), get_str(wrapped, capitalised))
         if ending.id_key == "loadBalancerArn" and not found:
             found = ids(get_str(rec.request, "loadBalancerName"))
         return Draft(

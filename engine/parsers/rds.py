@@ -7,21 +7,31 @@ from engine.parsers._draft import Draft, NotCost, Parser, ids
 from engine.records import CloudTrailRecord, get_bool, get_int, get_str
 
 DB_INSTANCE = "rds:db-instance"
+_STORAGE_KEYS = frozenset({"allocatedStorage", "storageType", "iops"})
 
 
 def _field(rec: CloudTrailRecord, key: str) -> str | None:
     return get_str(rec.request, key) or get_str(rec.response, key)
 
 
+def _number(rec: CloudTrailRecord, key: str) -> int | None:
+    found = get_int(rec.request, key)
+    return found if found is not None else get_int(rec.response, key)
+
+
 def _storage(rec: CloudTrailRecord) -> dict[str, str | int | float | bool | None]:
-    return {
-        "allocatedStorageGiB": get_int(rec.request, "allocatedStorage")
-        or get_int(rec.response, "allocatedStorage"),
+    details: dict[str, str | int | float | bool | None] = {
+        "allocatedStorageGiB": _number(rec, "allocatedStorage"),
         "storageType": _field(rec, "storageType"),
     }
+    iops = _number(rec, "iops")
+    if iops is not None:
+        details["iops"] = iops
+    return details
 
 
-def _instance(rec: CloudTrailRecord, action: Action) -> Draft:
+def instance(rec: CloudTrailRecord, action: Action) -> Draft:
+    """A DB instance draft: class, engine, deployment and storage from the request or response."""
     multi_az = get_bool(rec.request, "multiAZ")
     if multi_az is None:
         multi_az = get_bool(rec.response, "multiAZ")
@@ -44,20 +54,25 @@ def _instance(rec: CloudTrailRecord, action: Action) -> Draft:
 
 def create_db_instance(rec: CloudTrailRecord) -> Draft:
     """CreateDBInstance: class x engine x deployment."""
-    return _instance(rec, "launch")
+    return instance(rec, "launch")
 
 
 def restore_db_instance(rec: CloudTrailRecord) -> Draft:
     """RestoreDBInstanceFromDBSnapshot (and point-in-time): a new instance."""
-    return _instance(rec, "launch")
+    return instance(rec, "launch")
 
 
 def modify_db_instance(rec: CloudTrailRecord) -> Draft | NotCost:
-    """ModifyDBInstance: a class or Multi-AZ change moves the hourly cost."""
+    """ModifyDBInstance: a class, Multi-AZ or storage change moves the hourly cost."""
     new_class = get_str(rec.request, "dBInstanceClass")
-    if not new_class and get_bool(rec.request, "multiAZ") is None:
-        return NotCost("ModifyDBInstance without a class or Multi-AZ change")
-    draft = _instance(rec, "modify")
+    request = rec.request or {}
+    if (
+        not new_class
+        and get_bool(rec.request, "multiAZ") is None
+        and not _STORAGE_KEYS & set(request)
+    ):
+        return NotCost("ModifyDBInstance without a class, Multi-AZ or storage change")
+    draft = instance(rec, "modify")
     if new_class:
         return draft
     return Draft(

@@ -66,11 +66,10 @@ def _group_type(rec: CloudTrailRecord) -> str | None:
 def _group(rec: CloudTrailRecord, action: Action) -> Draft:
     desired = get_int(rec.request, "desiredCapacity")
     quantity = desired if desired is not None else get_int(rec.request, "minSize")
-    template = get_str(
-        dig(rec.request, "mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification")
-        or dig(rec.request, "launchTemplate"),
-        "launchTemplateName",
-    )
+    spec = dig(
+        rec.request, "mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification"
+    ) or dig(rec.request, "launchTemplate")
+    template = get_str(spec, "launchTemplateName") or get_str(spec, "launchTemplateId")
     return Draft(
         action=action,
         service="autoscaling",

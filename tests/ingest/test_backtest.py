@@ -59,7 +59,7 @@ def test_bad_input_is_counted_never_raised(tmp_path: Path) -> None:
     result = run_backtest([tmp_path, tmp_path / "missing"], load_catalogue())
     summary = result.summary()
     assert summary["costEvents"] == 1
-    assert summary["unreadable"] == 5  # broken gzip, 2 bad lines, the 42, the missing path
+    assert summary["unreadable"] == 4  # broken gzip, the broken text file, the 42, the missing path
     assert all(isinstance(b, BadInput) and b.reason for b in result.collected.bad)
 
 

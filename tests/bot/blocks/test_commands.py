@@ -22,7 +22,9 @@ RESOURCE_TYPES = {
     "autoscaling:group",
     "ec2:elastic-ip",
     "ec2:instance",
+    "ec2:launch-template",
     "ec2:natgateway",
+    "ec2:traffic-mirror-session",
     "ec2:volume",
     "eks:cluster",
     "eks:nodegroup",
@@ -37,6 +39,7 @@ RESOURCE_TYPES = {
     "rds:db-instance",
     "redshift:cluster",
     "sagemaker:endpoint",
+    "sagemaker:endpoint-config",
     "sagemaker:notebook-instance",
 }
 
@@ -45,6 +48,17 @@ _COSTING_REQUESTS: dict[str, dict[str, Any]] = {
     "ModifyInstanceAttribute": {"instanceType": {"value": "m5.large"}},
     "ModifyDBInstance": {"dBInstanceClass": "db.m5.large"},
     "UpdateAutoScalingGroup": {"desiredCapacity": 2},
+    "UpdateDomainConfig": {"clusterConfig": {"instanceCount": 2}},
+    "UpdateElasticsearchDomainConfig": {"elasticsearchClusterConfig": {"instanceCount": 2}},
+    "ModifyCluster": {"numberOfNodes": 2},
+    "ResizeCluster": {"numberOfNodes": 2},
+    "UpdateNodegroupConfig": {"scalingConfig": {"desiredSize": 2}},
+    "ModifyVolume": {"size": 100},
+    "ModifyCacheCluster": {"numCacheNodes": 2},
+    "ModifyReplicationGroup": {"cacheNodeType": "cache.r6g.large"},
+    "CreateEndpointConfig": {"productionVariants": [{"instanceType": "ml.m5.large"}]},
+    "CreateLaunchTemplate": {"launchTemplateData": {"instanceType": "m5.large"}},
+    "CreateLaunchTemplateVersion": {"launchTemplateData": {"instanceType": "m5.large"}},
 }
 
 
@@ -243,6 +257,18 @@ EXPECTED: dict[str, tuple[list[str], list[tuple[str, bool]]]] = {
     "sagemaker:endpoint": (
         ["llm-endpoint"],
         [(f"aws sagemaker delete-endpoint --endpoint-name llm-endpoint {R}", True)],
+    ),
+    "sagemaker:endpoint-config": (
+        ["llm-config"],
+        [(f"aws sagemaker delete-endpoint-config --endpoint-config-name llm-config {R}", True)],
+    ),
+    "ec2:traffic-mirror-session": (
+        ["tms-0abc"],
+        [(f"aws ec2 delete-traffic-mirror-session --traffic-mirror-session-id tms-0abc {R}", True)],
+    ),
+    "ec2:launch-template": (
+        ["lt-0abc", "web-template"],
+        [(f"aws ec2 delete-launch-template --launch-template-id lt-0abc {R}", True)],
     ),
     "emr:cluster": (
         ["j-2AXXXXXXGAPLF"],
