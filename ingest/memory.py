@@ -50,11 +50,13 @@ class MemoryEvents:
         return Claim(doc, new=True)
 
     async def save_verdict(self, tenant_id: str, event_id: str, verdict: Verdict) -> Verdict:
-        """Keep the first verdict (as stored: the same round trip as MongoDB's)."""
+        """Keep the first verdict (stored as MongoDB stores it; that round trip is lossless,
+        which tests/ingest/test_pipeline.py checks against the real store path)."""
         doc = self._docs[event_id]
         if doc.verdict is None:
             doc.verdict = verdict_to_dict(verdict)
             doc.step = max(doc.step, int(Step.SCORED))
+            return verdict
         return verdict_from_dict(doc.verdict)
 
     async def advance(self, tenant_id: str, event_id: str, step: Step) -> None:

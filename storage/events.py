@@ -9,7 +9,7 @@ re-normalises against a changed inventory or re-scores against a baseline that a
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -76,12 +76,21 @@ def verdict_to_dict(verdict: Verdict) -> dict[str, Any]:
     return {
         "anomaly": anomaly,
         "phase": verdict.phase,
-        "signals": asdict(verdict.signals),
+        "signals": _signals_dict(verdict.signals),
         "baselineDays": verdict.baseline_days,
         "baselineEvents": verdict.baseline_events,
         "fastPath": verdict.fast_path,
         "skippedReason": verdict.skipped_reason,
     }
+
+
+_SIGNAL_FIELDS = tuple(f.name for f in fields(Signals))
+
+
+def _signals_dict(signals: Signals) -> dict[str, Any]:
+    out = {name: getattr(signals, name) for name in _SIGNAL_FIELDS}
+    out["fired"] = list(signals.fired)
+    return out
 
 
 def _signals(raw: dict[str, Any]) -> Signals:
