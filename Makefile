@@ -4,7 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck cfn-lint unit catalogue bench clean
+# pip-compile's flags for the locks (README "Dependencies"): existing pins are kept unless the
+# .in files change them; pip and setuptools are pinned too (--allow-unsafe).
+PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-index-url \
+	--no-emit-find-links
+
+.PHONY: install demo test lint typecheck cfn-lint unit catalogue bench lock clean
 
 $(STAMP): pyproject.toml requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +43,10 @@ catalogue: install
 
 bench: install
 	$(BIN)/python -m bench.run_all
+
+lock: install
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
