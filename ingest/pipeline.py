@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from pymongo.errors import ConnectionFailure
 
 from engine import CostEvent, KnownResource, Skipped, normalize_record
 from engine.records import iter_records
@@ -147,9 +146,9 @@ class Pipeline:
             problems = [await self._record(raw) for raw in records]
         except PoisonError as exc:
             return await self._reject(message, str(exc))
-        except ConnectionFailure as exc:
+        except StoreUnavailableError:
             self._store_down = True
-            raise StoreUnavailableError(f"MongoDB unreachable: {type(exc).__name__}") from exc
+            raise
         found = [(i, p) for i, p in enumerate(problems) if p is not None]
         if found:
             where = "" if len(records) == 1 else f"record {found[0][0] + 1} of {len(records)}: "
