@@ -135,6 +135,7 @@ def test_wheel_holds_every_module_and_the_catalogue_data(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
     assert "pricing/data/ec2.json" in names and "storage/schema.lock.json" in names
+    assert "cli/slack-manifest.yml" in names
     assert not any(name.startswith(("tests/", "bench/")) for name in names)
     assert not any(name.startswith("pricing/sources/") for name in names)  # generator input only
 
@@ -167,3 +168,7 @@ def test_installed_console_script_runs(venv: Path) -> None:
         env=_clean_env(),
     )
     assert json.loads(quote)["usd"] == 0.096
+    manifest = _run(
+        script, "manifest", "--public-url", "https://cost.example.com", cwd=venv, env=_clean_env()
+    )
+    assert "https://cost.example.com/slack/events" in manifest
