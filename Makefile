@@ -4,7 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck cfn-lint unit catalogue bench clean
+# pip-compile's flags for the locks (README "Dependencies"): existing pins are kept unless the
+# .in files change them; pip and setuptools are pinned too (--allow-unsafe).
+PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-index-url \
+	--no-emit-find-links
+
+.PHONY: install demo test test-fast test-slow lint typecheck cfn-lint actionlint layers unit \
+	catalogue bench lock clean
 
 $(STAMP): pyproject.toml requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,16 +34,34 @@ typecheck: install
 cfn-lint: install
 	$(BIN)/cfn-lint cloudformation/*.yaml
 
-unit: install
-	$(BIN)/pytest
+actionlint: install
+	$(BIN)/actionlint .github/workflows/*.yml
 
-test: lint typecheck cfn-lint unit
+# The "may import" column of ARCHITECTURE.md (.importlinter).
+layers: install
+	$(BIN)/lint-imports --no-cache
+
+# Tests marked `slow` (moto benches, chaos, zombie scans, the wheel build) run in their own step.
+test-fast: install
+	$(BIN)/pytest -m "not slow"
+
+test-slow: install
+	$(BIN)/pytest -m slow
+
+unit: test-fast test-slow
+
+# Everything CI runs (.ci/run and .github/workflows/ci.yml call this).
+test: lint typecheck cfn-lint actionlint layers test-fast test-slow
 
 catalogue: install
 	$(BIN)/python -m pricing.build
 
 bench: install
 	$(BIN)/python -m bench.run_all
+
+lock: install
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -46,14 +46,14 @@ import aioboto3
 import orjson
 
 from bench.chaos import _account, _depth, _send, scenario_records
+from bench.local_aws import QueueUrls, create_queues, send, sqs_client, unique_name
 from bench.sqs_peer import sqs_peer
+from bench.trails import run_instances
 from ingest.consumer import Consumer, ConsumerConfig, ConsumerStats
 from ingest.messages import Handler, Message, Outcome, Result
 from ingest.pipeline import Pipeline, PipelineStats
 from pricing import load_catalogue
 from storage import Store, memory_store
-from tests.aws import QueueUrls, create_queues, send, sqs_client, unique_name
-from tests.trails import run_instances
 
 if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 
-from tests.aws import moto_process
+from bench.local_aws import moto_process
 
 if TYPE_CHECKING:
     pass

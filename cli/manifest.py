@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "slack" / "manifest.yml"
+# Package data (pyproject), so an installed wheel has it too.
+TEMPLATE = Path(__file__).resolve().parent / "slack-manifest.yml"
 PLACEHOLDER = "https://dd0c.example.com"
 
 
@@ -24,7 +25,7 @@ def register(sub: SubParsers) -> None:
     parser = sub.add_parser(
         "manifest",
         help="print the Slack app manifest for your public URL",
-        description="Print slack/manifest.yml with every URL pointing at --public-url "
+        description="Print cli/slack-manifest.yml with every URL pointing at --public-url "
         "(default: DD0C_PUBLIC_URL).",
     )
     parser.add_argument("--public-url", metavar="URL", help="https://host[:port][/prefix]")

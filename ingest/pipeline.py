@@ -26,7 +26,6 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from pymongo.errors import ConnectionFailure
 
 from engine import CostEvent, Skipped
 from engine.normalize import record_digest
@@ -129,9 +128,9 @@ class Pipeline:
             return await self._reject(message, str(exc))
         except (OverflowError, RecursionError) as exc:
             return await self._reject(message, f"unprocessable: {type(exc).__name__}: {exc}")
-        except ConnectionFailure as exc:
+        except StoreUnavailableError:
             self._store_down = True
-            raise StoreUnavailableError(f"MongoDB unreachable: {type(exc).__name__}") from exc
+            raise
         found = [(i, p) for i, p in enumerate(problems) if p is not None]
         if found:
             where = "" if len(records) == 1 else f"record {found[0][0] + 1} of {len(records)}: "

@@ -1,4 +1,4 @@
-"""Models of the source files in `shared/data/pricing/` (see its SOURCES.md), and their bundle.
+"""Models of the source files in `pricing/sources/` (see its SOURCES.md), and their bundle.
 
 Only the generator uses these. Each model checks just the shape the parsers rely on.
 """

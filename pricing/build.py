@@ -1,12 +1,13 @@
-"""Generate `pricing/data/*.json` from the AWS price data in `shared/data/pricing/`.
+"""Generate `pricing/data/*.json` from the AWS price data vendored in `pricing/sources/`.
 
     python -m pricing.build [--source DIR] [--out DIR] [--check]
 
 This is the package's one edge step: it reads the source files (SOURCES.md says what each holds
 and which wins), turns them into the compact catalogue, and writes one deterministic JSON file per
 service (sorted keys, compact separators, newline at the end). `--check` compares instead of
-writing and exits 1 naming every file that differs. The source directory is `--source`, else
-$DD0C_PRICING_SOURCE, else `<repo root>/../shared/data/pricing`.
+writing and exits 1 naming every file that differs. The source is `--source`, else
+$DD0C_PRICING_SOURCE, else the vendored `pricing/sources/aws-pricing.tar.xz`; either may be a
+directory of the source files or a `.tar.xz` archive of one (see pricing/sources/SOURCES.md).
 """
 
 from __future__ import annotations
@@ -38,12 +39,14 @@ from pricing._parse_services import (
 )
 from pricing._published import NAT_GATEWAY_HOURLY, NAT_GATEWAY_SOURCE
 from pricing._schema import DATA_FILES, CatalogueData
+from pricing._source_tree import SourceTree, open_tree
 from pricing._sources import INSTANCES_INFO, PROCESSED, MeteredUnitMap, Processed, Sources
-from pricing.errors import CatalogueDataError, PricingError, SourceFormatError, SourceMissingError
+from pricing.errors import CatalogueDataError, PricingError, SourceFormatError
 
 SOURCE_ENV = "DD0C_PRICING_SOURCE"
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_OUT = PACKAGE_DIR / "data"
+DEFAULT_SOURCE = PACKAGE_DIR / "sources" / "aws-pricing.tar.xz"
 RDS_STEMS = ("aurora", "db2", "mariadb", "mysql", "oracle", "postgresql", "sqlserver")
 _APW = "aws-price-watcher/processed/"
 _SHOP_EC2 = "ec2.shop/data/ec2"
@@ -52,84 +55,70 @@ _JSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
 
 
 def default_source_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """--source's default: $DD0C_PRICING_SOURCE, else `shared/data/pricing` beside the repo."""
+    """--source's default: $DD0C_PRICING_SOURCE, else the vendored archive in pricing/sources/."""
     configured = (os.environ if environ is None else environ).get(SOURCE_ENV)
     if configured:
         return Path(configured)
-    return PACKAGE_DIR.parent.parent / "shared" / "data" / "pricing"
+    return DEFAULT_SOURCE
 
 
 # --- reading (the I/O) ----------------------------------------------------------------------
 
 
-def _read(root: Path, relative: str) -> bytes:
-    path = root / relative
-    try:
-        return path.read_bytes()
-    except FileNotFoundError as exc:
-        raise SourceMissingError(f"price-data source file not found: {path}") from exc
-
-
-def _format_error(path: Path, exc: ValidationError) -> SourceFormatError:
+def _format_error(where: str, exc: ValidationError) -> SourceFormatError:
     first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    return SourceFormatError(f"{path}: {where}: {first['msg']}")
+    loc = ".".join(str(part) for part in first["loc"])
+    return SourceFormatError(f"{where}: {loc}: {first['msg']}")
 
 
-def _processed(root: Path, name: str) -> Processed:
+def _processed(tree: SourceTree, name: str) -> Processed:
     try:
-        return PROCESSED.validate_json(_read(root, _APW + name))
+        return PROCESSED.validate_json(tree.read(_APW + name))
     except ValidationError as exc:
-        raise _format_error(root / _APW / name, exc) from exc
+        raise _format_error(tree.where(_APW + name), exc) from exc
 
 
-def _metered(root: Path, relative: str) -> MeteredUnitMap:
+def _metered(tree: SourceTree, relative: str) -> MeteredUnitMap:
     try:
-        return MeteredUnitMap.model_validate_json(_read(root, relative))
+        return MeteredUnitMap.model_validate_json(tree.read(relative))
     except ValidationError as exc:
-        raise _format_error(root / relative, exc) from exc
+        raise _format_error(tree.where(relative), exc) from exc
 
 
-def _region_aliases(root: Path, relative: str) -> tuple[dict[str, str], ...]:
+def _region_aliases(tree: SourceTree, relative: str) -> tuple[dict[str, str], ...]:
     try:
-        entries = INSTANCES_INFO.validate_json(_read(root, relative))
+        entries = INSTANCES_INFO.validate_json(tree.read(relative))
     except ValidationError as exc:
-        raise _format_error(root / relative, exc) from exc
+        raise _format_error(tree.where(relative), exc) from exc
     return tuple(entry.regions for entry in entries if entry.regions)
 
 
-def _shop_ec2(root: Path) -> dict[str, MeteredUnitMap]:
-    folder = root / _SHOP_EC2
-    if not folder.is_dir():
-        raise SourceMissingError(f"price-data source folder not found: {folder}")
-    return {p.name: _metered(root, f"{_SHOP_EC2}/{p.name}") for p in sorted(folder.glob("*.json"))}
+def _shop_ec2(tree: SourceTree) -> dict[str, MeteredUnitMap]:
+    return {name: _metered(tree, f"{_SHOP_EC2}/{name}") for name in tree.json_names(_SHOP_EC2)}
 
 
 def read_sources(root: Path) -> Sources:
-    """Read and shape-check every source file under `root`."""
-    if not root.is_dir():
-        raise SourceMissingError(
-            f"price-data source directory not found: {root} (set {SOURCE_ENV} or pass --source)"
-        )
+    """Read and shape-check every source file under `root` (a directory or a .tar.xz of one)."""
+    tree = open_tree(root, f"set {SOURCE_ENV} or pass --source")
     info = "ec2-instances-info/data/"
     return Sources(
-        shop_ec2=_shop_ec2(root),
-        shop_ebs=_metered(root, "ec2.shop/data/ebs/ebs.json"),
-        apw_ec2=_processed(root, "ec2.json"),
-        apw_rds={stem: _processed(root, f"rds-{stem}-ondemand.json") for stem in RDS_STEMS},
-        apw_lambda=_processed(root, "lambda.json"),
-        apw_eks=_processed(root, "eks.json"),
-        apw_elb=_processed(root, "elb.json"),
-        apw_vpc=_processed(root, "vpc.json"),
-        apw_rds_storage=_processed(root, "rds-storage.json"),
-        apw_elasticache=_processed(root, "elasticache.json"),
-        apw_opensearch=_processed(root, "es.json"),
-        apw_sagemaker=_processed(root, "sagemaker-instances-studionotebook.json"),
-        raw_redshift=_metered(root, "aws-price-watcher/raw/redshift.json"),
-        karpenter_csv=_read(root, _KARPENTER_CSV).decode(),
-        windows_txt=_read(root, "ec2-instances-info/generated_instances_data.txt").decode(),
-        region_aliases=_region_aliases(root, info + "elasticache-instances.json")
-        + _region_aliases(root, info + "opensearch-instances.json"),
+        shop_ec2=_shop_ec2(tree),
+        shop_ebs=_metered(tree, "ec2.shop/data/ebs/ebs.json"),
+        apw_ec2=_processed(tree, "ec2.json"),
+        apw_rds={stem: _processed(tree, f"rds-{stem}-ondemand.json") for stem in RDS_STEMS},
+        apw_lambda=_processed(tree, "lambda.json"),
+        apw_eks=_processed(tree, "eks.json"),
+        apw_elb=_processed(tree, "elb.json"),
+        apw_vpc=_processed(tree, "vpc.json"),
+        apw_rds_storage=_processed(tree, "rds-storage.json"),
+        apw_elasticache=_processed(tree, "elasticache.json"),
+        apw_opensearch=_processed(tree, "es.json"),
+        apw_sagemaker=_processed(tree, "sagemaker-instances-studionotebook.json"),
+        raw_redshift=_metered(tree, "aws-price-watcher/raw/redshift.json"),
+        karpenter_csv=tree.read(_KARPENTER_CSV).decode(),
+        windows_txt=tree.read("ec2-instances-info/generated_instances_data.txt").decode(),
+        region_aliases=_region_aliases(tree, info + "elasticache-instances.json")
+        + _region_aliases(tree, info + "opensearch-instances.json"),
     )
 
 
@@ -277,7 +266,11 @@ def check(out_dir: Path, files: Mapping[str, bytes]) -> list[str]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pricing.build", description=__doc__)
-    parser.add_argument("--source", type=Path, help=f"source directory (default: ${SOURCE_ENV})")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        help=f"source directory or .tar.xz (default: ${SOURCE_ENV}, else {DEFAULT_SOURCE.name})",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     return parser

@@ -15,6 +15,7 @@ from pydantic import Field
 from pymongo.errors import DuplicateKeyError
 
 from storage._documents import Document, utc
+from storage.errors import translate_driver_errors
 
 COLLECTION = "accounts"
 
@@ -41,6 +42,7 @@ class Account(Document):
     disconnected_at: datetime | None = None
 
 
+@translate_driver_errors
 class Accounts:
     """The accounts collection."""
 

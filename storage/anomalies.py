@@ -18,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 from engine import Anomaly as Verdict
 from engine import CostEvent
 from storage._documents import Document, utc
+from storage.errors import translate_driver_errors
 
 COLLECTION = "anomalies"
 
@@ -108,6 +109,7 @@ def _filter(tenant_id: str, since: datetime | None, open_only: bool) -> dict[str
     return query
 
 
+@translate_driver_errors
 class Anomalies:
     """The anomalies collection."""
 

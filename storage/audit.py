@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from storage._documents import Document, utc
+from storage.errors import translate_driver_errors
 
 COLLECTION = "audit_log"
 RETENTION = timedelta(days=400)
@@ -25,6 +26,7 @@ class AuditEntry(Document):
     expire_at: datetime
 
 
+@translate_driver_errors
 class AuditLog:
     """The audit_log collection."""
 

@@ -18,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 from engine import Baseline, BaselineDelta, BaselineKey, Stats
 from engine.baselines import BASELINE_VERSION, Sensitivity, pair_key, square_micros, to_micros
 from storage._documents import Document, escape_key, unescape_key, utc
+from storage.errors import translate_driver_errors
 
 COLLECTION = "baselines"
 APPLIED_WINDOW = 2000
@@ -131,6 +132,7 @@ def _add_cost(update: dict[str, Any], cost: float, size: str | None) -> None:
     update["$inc"] = inc
 
 
+@translate_driver_errors
 class Baselines:
     """The baselines collection."""
 

@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from engine import Anomaly, CostEvent, Verdict
 from engine.scoring import Signals
 from storage._documents import Document, utc
-from storage.errors import ForeignEventError
+from storage.errors import ForeignEventError, translate_driver_errors
 
 COLLECTION = "cost_events"
 RETENTION = timedelta(days=400)
@@ -114,6 +114,7 @@ def verdict_from_dict(raw: dict[str, Any]) -> Verdict:
     )
 
 
+@translate_driver_errors
 class Events:
     """The cost_events collection."""
 

@@ -38,7 +38,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from storage._documents import Document, utc
 from storage.clock import utc_now as _wall_clock
 from storage.crypto import SETTING, TokenCipher
-from storage.errors import StoreConfigError, TokenDecryptError
+from storage.errors import StoreConfigError, TokenDecryptError, translate_driver_errors
 
 BOTS = "slack_bots"
 INSTALLATIONS = "slack_installations"
@@ -213,6 +213,7 @@ async def _put_unless_newer(col: Any, doc: _Workspace, tenant_id: str) -> bool:
     return True
 
 
+@translate_driver_errors
 class MongoInstallationStore(AsyncInstallationStore):
     """slack_sdk's AsyncInstallationStore on MongoDB; tokens encrypted with a TokenCipher."""
 
@@ -428,6 +429,7 @@ def _digest(state: str) -> str:
     return hashlib.sha256(state.encode("utf-8")).hexdigest()
 
 
+@translate_driver_errors
 class MongoOAuthStateStore(AsyncOAuthStateStore):
     """slack_sdk's AsyncOAuthStateStore on MongoDB: each state is accepted once, before expiry."""
 

@@ -16,6 +16,7 @@ from pymongo.errors import DuplicateKeyError
 
 from engine.profiles import RECENT_KEEP, Profile, ProfileDelta, ProfileKey
 from storage._documents import Document, escape_key, unescape_key, utc
+from storage.errors import translate_driver_errors
 
 COLLECTION = "profiles"
 APPLIED_WINDOW = 500
@@ -91,6 +92,7 @@ def update_for(delta: ProfileDelta) -> dict[str, Any]:
     }
 
 
+@translate_driver_errors
 class Profiles:
     """The profiles collection."""
 

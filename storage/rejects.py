@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import Field
 
 from storage._documents import Document, utc
+from storage.errors import translate_driver_errors
 
 COLLECTION = "rejected_messages"
 RETENTION = timedelta(days=30)
@@ -35,6 +36,7 @@ class Reject(Document):
     expire_at: datetime | None = None
 
 
+@translate_driver_errors
 class Rejects:
     """The rejected_messages collection."""
 

@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from engine import KnownResource
 from engine.context import ResourceChange
 from storage._documents import Document, utc
+from storage.errors import translate_driver_errors
 
 COLLECTION = "live_resources"
 ENDED_RETENTION = timedelta(days=30)
@@ -117,6 +118,7 @@ def update_for(
     return {"$set": set_, "$setOnInsert": on_insert}
 
 
+@translate_driver_errors
 class Resources:
     """The live_resources collection."""
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from storage._documents import Document, utc
+from storage.errors import translate_driver_errors
 
 COLLECTION = "tenants"
 DEV_TENANT = "dev"
@@ -38,6 +39,7 @@ class Tenant(Document):
     external_id_created_at: datetime | None = None
 
 
+@translate_driver_errors
 class Tenants:
     """The tenants collection."""
 

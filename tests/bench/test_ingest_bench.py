@@ -28,6 +28,7 @@ def peer(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
         yield kind, endpoint
 
 
+@pytest.mark.slow
 async def test_throughput_drains_every_message(peer: tuple[str, str]) -> None:
     result = await bench.measure_throughput(peer[1], messages=200, pollers=POLLERS)
 
@@ -43,6 +44,7 @@ async def test_throughput_drains_every_message(peer: tuple[str, str]) -> None:
     assert "200 of 200 messages" in bench.throughput_lines(result, POLLERS)[0]
 
 
+@pytest.mark.slow
 async def test_latency_finds_every_launch_anomaly(peer: tuple[str, str]) -> None:
     result = await bench.measure_latency(peer[1], rate=10, seconds=3, pollers=POLLERS)
 
@@ -57,6 +59,7 @@ async def test_latency_finds_every_launch_anomaly(peer: tuple[str, str]) -> None
     assert "missing 0" in bench.latency_lines(result, POLLERS)[0]
 
 
+@pytest.mark.slow
 async def test_backlog_memory_run_keeps_in_flight_bounded(peer: tuple[str, str]) -> None:
     backlog, target = BACKLOG[peer[0]]
     result = await bench.measure_backlog(peer[1], backlog=backlog, process=target, pollers=POLLERS)

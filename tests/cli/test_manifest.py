@@ -61,5 +61,5 @@ def test_unusable_urls_are_refused(url: str, capsys: pytest.CaptureFixture[str])
     assert "--public-url" in capsys.readouterr().err
 
 
-def test_the_template_is_in_the_repository() -> None:
-    assert TEMPLATE == Path(__file__).resolve().parents[2] / "slack" / "manifest.yml"
+def test_the_template_ships_with_the_cli_package() -> None:
+    assert TEMPLATE == Path(__file__).resolve().parents[2] / "cli" / "slack-manifest.yml"

@@ -3,11 +3,14 @@ every pipeline step and two consumers; the result must equal one clean pass (ben
 
 from __future__ import annotations
 
+import pytest
+
 from bench import chaos
 from ingest.steps import STEPS
 from tests.aws import moto_process
 
 
+@pytest.mark.slow
 async def test_chaos_equals_a_clean_pass() -> None:
     with moto_process() as endpoint:
         report = await chaos.run(endpoint, events=5000, duplicates=0.2, seed=1)
@@ -18,3 +21,4 @@ async def test_chaos_equals_a_clean_pass() -> None:
     assert report.deaths > 0 and report.restarts == report.deaths
     assert report.redelivered > 0
     assert report.dlq == report.poison_sent == len(chaos.poison_bodies())
+    assert sorted(report.dlq_bodies) == sorted(chaos.poison_bodies())

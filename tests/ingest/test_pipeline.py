@@ -275,7 +275,8 @@ async def test_an_unreachable_store_closes_the_gate_until_it_answers(
     async def still_down() -> None:
         raise StoreUnavailableError("MongoDB did not answer")
 
-    monkeypatch.setattr(store.events, "claim", down)
+    # the driver fails under the storage boundary, which turns it into StoreUnavailableError
+    monkeypatch.setattr(store.events._col, "insert_one", down)
     monkeypatch.setattr(store, "ping", still_down)
     with pytest.raises(StoreUnavailableError):
         await p.handle(message(run_instances("e-1", NOW, ["i-1"])))

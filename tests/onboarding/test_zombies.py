@@ -282,6 +282,7 @@ def _assert_region(found: dict[str, Zombie], planted: Planted, account_id: str) 
 # --- the scan ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_scan_finds_every_kind_in_both_regions_priced_from_the_catalogue(
     account: Account,
 ) -> None:
@@ -302,6 +303,7 @@ async def test_scan_finds_every_kind_in_both_regions_priced_from_the_catalogue(
     assert costs == sorted(costs, reverse=True)
 
 
+@pytest.mark.slow
 async def test_recently_stopped_instances_and_new_snapshots_are_not_zombies(
     account: Account,
 ) -> None:
@@ -316,6 +318,7 @@ async def test_recently_stopped_instances_and_new_snapshots_are_not_zombies(
     assert report.skipped == {}
 
 
+@pytest.mark.slow
 async def test_one_unreachable_region_is_a_failure_and_the_other_still_reports(
     account: Account,
 ) -> None:
@@ -348,6 +351,7 @@ class _BrokenIn:
         return CATALOGUE.load_balancer(kind, region)
 
 
+@pytest.mark.slow
 async def test_an_unexpected_error_stops_only_its_region(account: Account) -> None:
     planted = await plant(account)
     report = await account.scan(catalogue=_BrokenIn("eu-west-1"))
@@ -355,6 +359,7 @@ async def test_an_unexpected_error_stops_only_its_region(account: Account) -> No
     _assert_region(_by_id(report), planted["us-east-1"], account.account_id)
 
 
+@pytest.mark.slow
 async def test_aws_endpoint_url_from_the_environment_is_honoured(
     account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -365,6 +370,7 @@ async def test_aws_endpoint_url_from_the_environment_is_honoured(
     _assert_region(_by_id(report), planted["eu-west-1"], account.account_id)
 
 
+@pytest.mark.slow
 async def test_listings_stop_at_max_items_and_say_so(account: Account) -> None:
     async with account.client("ec2", "us-east-1") as ec2:
         for _ in range(7):
@@ -376,6 +382,7 @@ async def test_listings_stop_at_max_items_and_say_so(account: Account) -> None:
     assert not small.truncated and len(small.zombies) == 7
 
 
+@pytest.mark.slow
 async def test_paginated_listings_follow_pages_and_count_instances(account: Account) -> None:
     async with account.client("ec2", "us-east-1") as ec2:
         ami = (await ec2.describe_images(Owners=["amazon"]))["Images"][0]["ImageId"]
@@ -399,6 +406,7 @@ async def test_paginated_listings_follow_pages_and_count_instances(account: Acco
         assert (len(part.items), part.truncated) == (10, True)
 
 
+@pytest.mark.slow
 async def test_every_call_of_a_scan_of_all_enabled_regions_is_allowed_to_the_role(
     account: Account,
 ) -> None:
@@ -556,6 +564,7 @@ def _report(zombies: list[Zombie], **overrides: Any) -> ScanReport:
     return ScanReport(**fields)
 
 
+@pytest.mark.slow
 async def test_the_message_of_a_real_scan_shows_totals_groups_and_commands(
     account: Account,
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import tarfile
 from pathlib import Path
 
 import orjson
@@ -12,8 +14,9 @@ from pricing._schema import DATA_FILES
 
 
 @pytest.fixture(scope="module")
-def generated(source_dir: Path) -> dict[str, bytes]:
-    return build.generate(source_dir)
+def generated(source: Path) -> dict[str, bytes]:
+    """What the generator makes from its default sources (the vendored archive)."""
+    return build.generate(source)
 
 
 def test_committed_catalogue_equals_generator_output(generated: dict[str, bytes]) -> None:
@@ -36,8 +39,29 @@ def test_files_are_deterministic_compact_json(generated: dict[str, bytes], name:
     assert orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE) == content
 
 
-def test_generation_is_repeatable(source_dir: Path, generated: dict[str, bytes]) -> None:
+def test_generation_is_repeatable(source: Path, generated: dict[str, bytes]) -> None:
+    assert build.generate(source) == generated
+
+
+def test_unpacked_folder_and_archive_give_the_same_catalogue(
+    source_dir: Path, generated: dict[str, bytes]
+) -> None:
     assert build.generate(source_dir) == generated
+
+
+def test_main_defaults_to_the_vendored_archive(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv(build.SOURCE_ENV, raising=False)
+    assert build.DEFAULT_SOURCE.is_file()
+    assert build.main(["--check"]) == 0
+    assert "is up to date" in capsys.readouterr().out
+
+
+def test_vendored_sources_md_states_the_archive_checksum() -> None:
+    digest = hashlib.sha256(build.DEFAULT_SOURCE.read_bytes()).hexdigest()
+    notes = (build.DEFAULT_SOURCE.parent / "SOURCES.md").read_text()
+    assert f"sha256 `{digest}`" in notes
 
 
 def test_catalogue_stays_compact(generated: dict[str, bytes]) -> None:
@@ -104,5 +128,29 @@ def test_default_source_dir_prefers_the_environment(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv(build.SOURCE_ENV, "/some/where")
     assert build.default_source_dir() == Path("/some/where")
     monkeypatch.delenv(build.SOURCE_ENV)
-    expected = build.PACKAGE_DIR.parent.parent / "shared" / "data" / "pricing"
-    assert build.default_source_dir() == expected
+    assert build.default_source_dir() == build.PACKAGE_DIR / "sources" / "aws-pricing.tar.xz"
+    assert build.default_source_dir({}) == build.DEFAULT_SOURCE
+
+
+def test_unreadable_archive_is_one_line_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "sources.tar.xz"
+    broken.write_bytes(b"not xz at all")
+    assert build.main(["--source", str(broken), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(broken) in err and "not a readable .tar.xz" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_archive_missing_a_file_names_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    member = tmp_path / "us-east-1-ondemand.json"
+    member.write_text('{"manifest": {}, "regions": {}}')
+    archive = tmp_path / "partial.tar.xz"
+    with tarfile.open(archive, "w:xz") as tar:
+        tar.add(member, arcname="ec2.shop/data/ec2/us-east-1-ondemand.json")
+    assert build.main(["--source", str(archive), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{archive}:ec2.shop/data/ebs/ebs.json" in err

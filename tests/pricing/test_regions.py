@@ -56,7 +56,9 @@ def test_unknown_names_and_codes_are_none() -> None:
 
 
 def test_mapping_agrees_with_every_ec2_shop_file(source_dir: Path) -> None:
-    for path in (source_dir / "ec2.shop" / "data" / "ec2").glob("*.json"):
+    paths = sorted((source_dir / "ec2.shop" / "data" / "ec2").glob("*.json"))
+    assert len(paths) == 57
+    for path in paths:
         code = path.name.replace("-previousgen", "").replace("-ondemand.json", "")
         (name,) = json.loads(path.read_text())["regions"]
         assert display_name(code) == name

@@ -130,6 +130,7 @@ async def test_connect_opens_the_modal_with_the_quick_create_link(setup: Setup) 
     assert CallbackTokens([KEY]).tenant_of(params["param_TenantToken"][0]) == "T1"
 
 
+@pytest.mark.slow  # a zombie scan of two regions on moto
 async def test_a_pasted_role_connects_and_the_zombie_report_is_posted(
     setup: Setup, moto_endpoint: str
 ) -> None:
@@ -174,6 +175,7 @@ async def test_a_malformed_account_id_is_refused_before_aws(setup: Setup) -> Non
     assert setup.faults.calls == []
 
 
+@pytest.mark.slow  # a zombie scan of two regions on moto
 async def test_the_free_tier_refuses_a_second_account(setup: Setup, moto_endpoint: str) -> None:
     await install(setup.world)
     external_id = await _external_id(setup)
@@ -240,6 +242,7 @@ async def test_an_event_reaches_its_own_tenants_channel_and_no_other(setup: Setu
     assert all("i-2" not in blocks for _, blocks in posts.values())  # unknown account: dropped
 
 
+@pytest.mark.slow  # a zombie scan of two regions on moto
 async def test_the_weekly_scan_runs_for_accounts_not_scanned_for_a_week(
     setup: Setup, moto_endpoint: str
 ) -> None:
