@@ -13,6 +13,9 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import repeat
+from operator import sub
+from typing import NamedTuple
 
 from engine.baselines import Baseline
 from engine.models import CostEvent
@@ -50,8 +53,7 @@ class Finding:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class State:
+class State(NamedTuple):
     """What the engine knows before an event: baseline, principal and account profiles."""
 
     baseline: Baseline | None = None
@@ -165,13 +167,16 @@ def settled_rate(event: CostEvent, s: State, t: Thresholds) -> int:
     cutoff = event.event_time - timedelta(hours=t.recurrence_hours)
     recent = s.principal.recent
     old = recent[: bisect_right(recent, cutoff)]
+    if len(old) <= s.principal.rate_max:
+        return s.principal.rate_max  # no window of these can be busier than what was learned
+    learned = s.principal.rate_max
+    span = len(old) - learned  # a window busier than `learned` holds learned + 1 calls
     width = timedelta(minutes=t.rate_window_minutes)
-    best, start = 0, 0
-    for end, when in enumerate(old):
-        while old[start] <= when - width:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
+    if not any(b - a < width for a, b in zip(old[:span], old[learned:], strict=True)):
+        return learned
+    starts = map(bisect_right, repeat(old), [when - width for when in old])
+    counts: map[int] = map(sub, range(1, len(old) + 1), starts)
+    return max(counts)
 
 
 def rate_burst(event: CostEvent, s: State, t: Thresholds) -> Finding | None:

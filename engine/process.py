@@ -12,8 +12,9 @@ writes the deltas through the same ports: MongoDB in the service, dictionaries i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from engine.baselines import BaselineDelta, BaselineKey, delta_for, key_of
+from engine.baselines import BaselineDelta, BaselineKey, delta_for
 from engine.models import COST_INCREASING, CostEvent
 from engine.profiles import ACCOUNT, ProfileDelta, ProfileKey, agent_family, network_of
 from engine.scoring import Verdict
@@ -38,11 +39,15 @@ class Learning:
 
 def keys_for(event: CostEvent) -> StateKeys:
     """The baseline and profiles an event is scored against."""
-    principal = event.actor.principal_arn
+    return _keys(event.account_id, event.actor.principal_arn, event.service, event.resource_type)
+
+
+@lru_cache(maxsize=8192)
+def _keys(account: str, principal: str | None, service: str, resource_type: str) -> StateKeys:
     return StateKeys(
-        baseline=key_of(event),
-        principal=ProfileKey(event.account_id, principal) if principal else None,
-        account=ProfileKey(event.account_id, ACCOUNT),
+        baseline=BaselineKey(account, service, resource_type),
+        principal=ProfileKey(account, principal) if principal else None,
+        account=ProfileKey(account, ACCOUNT),
     )
 
 

@@ -15,37 +15,39 @@ after it recurs, not the moment it first happens.
 from __future__ import annotations
 
 import ipaddress
+from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from types import MappingProxyType
+from typing import NamedTuple
 
 ACCOUNT = "*"
+_EMPTY_TIMES: Mapping[str, datetime] = MappingProxyType({})
+_EMPTY_COUNTS: Mapping[str, int] = MappingProxyType({})
 RECENT_KEEP = 32
 """How many launch-call times a profile keeps for the call-rate window."""
 
 
-@dataclass(frozen=True, slots=True)
-class ProfileKey:
+class ProfileKey(NamedTuple):
     """Whose profile: one principal of one account, or the account itself (`ACCOUNT`)."""
 
     account_id: str
     principal: str
 
 
-@dataclass(frozen=True, slots=True)
-class Profile:
+class Profile(NamedTuple):
     """What a principal (or the account) has done so far."""
 
     key: ProfileKey
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     calls: int = 0
-    regions: Mapping[str, datetime] = field(default_factory=dict)
-    networks: Mapping[str, datetime] = field(default_factory=dict)
-    agents: Mapping[str, datetime] = field(default_factory=dict)
-    quantity_max: Mapping[str, int] = field(default_factory=dict)
-    quantity_calls: Mapping[str, int] = field(default_factory=dict)
+    regions: Mapping[str, datetime] = _EMPTY_TIMES
+    networks: Mapping[str, datetime] = _EMPTY_TIMES
+    agents: Mapping[str, datetime] = _EMPTY_TIMES
+    quantity_max: Mapping[str, int] = _EMPTY_COUNTS
+    quantity_calls: Mapping[str, int] = _EMPTY_COUNTS
     recent: tuple[datetime, ...] = ()
     rate_max: int = 0
 
@@ -54,8 +56,7 @@ class Profile:
         return self.first_seen is not None and self.first_seen <= now - _hours(hours)
 
 
-@dataclass(frozen=True, slots=True)
-class ProfileDelta:
+class ProfileDelta(NamedTuple):
     """One cost-increasing call's contribution to a profile."""
 
     key: ProfileKey
@@ -132,7 +133,7 @@ def agent_family(user_agent: str | None) -> str | None:
 def window_count(recent: tuple[datetime, ...], now: datetime, minutes: float) -> int:
     """Calls in (now - minutes, now], counting the current one."""
     start = now - timedelta(minutes=minutes)
-    return 1 + sum(1 for t in recent if start < t <= now)
+    return 1 + bisect_right(recent, now) - bisect_right(recent, start)
 
 
 def _earliest(

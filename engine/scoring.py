@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from engine.baselines import Baseline, Stats, first_seen_of, pair_key
 from engine.detectors import DETECTORS, Finding, State, findings, with_rates
@@ -28,8 +28,7 @@ from engine.thresholds import DEFAULT_THRESHOLDS, Level, Thresholds, band, escal
 Phase = Literal["unscored", "cold-start", "mature"]
 
 
-@dataclass(frozen=True, slots=True)
-class Signals:
+class Signals(NamedTuple):
     """The statistical and novelty signals of one event, and the detectors that fired."""
 
     z: float | None = None

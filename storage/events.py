@@ -9,7 +9,7 @@ re-normalises against a changed inventory or re-scores against a baseline that a
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -84,7 +84,7 @@ def verdict_to_dict(verdict: Verdict) -> dict[str, Any]:
     }
 
 
-_SIGNAL_FIELDS = tuple(f.name for f in fields(Signals))
+_SIGNAL_FIELDS = Signals._fields
 
 
 def _signals_dict(signals: Signals) -> dict[str, Any]:
@@ -94,7 +94,7 @@ def _signals_dict(signals: Signals) -> dict[str, Any]:
 
 
 def _signals(raw: dict[str, Any]) -> Signals:
-    known = {k: v for k, v in raw.items() if k in Signals.__dataclass_fields__}
+    known = {k: v for k, v in raw.items() if k in _SIGNAL_FIELDS}
     if "fired" in known:
         known["fired"] = tuple(known["fired"])
     return Signals(**known)
