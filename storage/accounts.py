@@ -19,6 +19,7 @@ from storage._documents import Document, utc
 COLLECTION = "accounts"
 
 AccountStatus = Literal["pending", "active", "disconnecting", "disconnected"]
+GovernanceMode = Literal["strict", "audit"]
 
 
 class Account(Document):
@@ -39,6 +40,11 @@ class Account(Document):
     disconnect_requested_at: datetime | None = None
     disconnect_requested_by: str | None = None
     disconnected_at: datetime | None = None
+    # Governance (seed 10.5): None reads as the policy's default mode for new accounts.
+    governance_mode: GovernanceMode | None = None
+    promoted_at: datetime | None = None
+    mode_override: GovernanceMode | None = None  # set from Slack; only ever more restrictive
+    mode_override_by: str | None = None
 
 
 class Accounts:
@@ -213,3 +219,30 @@ class Accounts:
             {"$set": {"status": "disconnected", "disconnectedAt": utc(now)}},
         )
         return bool(result.modified_count)
+
+    async def set_governance_mode(
+        self, tenant_id: str, account_id: str, mode: GovernanceMode, now: datetime
+    ) -> bool:
+        """Record the account's mode (auto-promotion); False when it was that mode already."""
+        result = await self._col.update_one(
+            {"_id": account_id, "tenantId": tenant_id, "governanceMode": {"$ne": mode}},
+            {"$set": {"governanceMode": mode, "promotedAt": utc(now)}},
+        )
+        return bool(result.modified_count)
+
+    async def set_mode_override(
+        self, tenant_id: str, account_id: str, mode: GovernanceMode | None, by: str | None
+    ) -> bool:
+        """Set (or clear, with None) the mode chosen from Slack; False without such an account."""
+        result = await self._col.update_one(
+            {"_id": account_id, "tenantId": tenant_id},
+            {"$set": {"modeOverride": mode, "modeOverrideBy": by}},
+        )
+        return bool(result.matched_count)
+
+    async def promotion_candidates(self, limit: int = 500) -> list[Account]:
+        """Active accounts not promoted to audit yet, of every tenant (the daily promotion)."""
+        cursor = self._col.find({"status": "active", "governanceMode": {"$ne": "audit"}}).limit(
+            limit
+        )
+        return [Account.from_mongo(raw) async for raw in cursor]
