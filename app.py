@@ -40,6 +40,7 @@ from bot.onboarding import Onboarding
 from bot.onboarding import register as register_onboarding
 from bot.recipients import StoreRecipients
 from bot.services import SlackServices
+from governance import Governance, PanicSwitch, Policy, PolicyError, load_policy
 from ingest.consumer import Consumer, ConsumerConfig
 from ingest.pipeline import Pipeline
 from onboarding.callback import callback_routes
@@ -74,6 +75,7 @@ class Services:
     store: Store
     redis: aioredis.Redis
     pipeline: Pipeline
+    governance: Governance
     consumer: Consumer | None = None
     consumer_task: asyncio.Task[None] | None = None
     bolt: AsyncApp | None = None
@@ -89,6 +91,7 @@ class Services:
 
 
 SETTINGS = web.AppKey("settings", Settings)
+POLICY = web.AppKey("policy", Policy)
 SERVICES = web.AppKey("services", Services)
 
 
@@ -133,9 +136,13 @@ def configure_logging(level: str) -> None:
 
 
 def build_app(settings: Settings) -> web.Application:
-    """The aiohttp application: routes, and a cleanup context that owns every client."""
+    """The aiohttp application: routes, and a cleanup context that owns every client.
+
+    policy.json is read and validated here: a bad one raises PolicyError (one line).
+    """
     app = web.Application()
     app[SETTINGS] = settings
+    app[POLICY] = load_policy(settings.policy_file)
     app.cleanup_ctx.append(_lifecycle)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -169,14 +176,17 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         )
         stack.push_async_callback(redis.aclose)
         catalogue = await asyncio.to_thread(load_catalogue)
-        notifier = _slack(settings, store, stack)
+        policy = app[POLICY]
+        switch = PanicSwitch(redis, settings.redis_prefix, policy_panic=policy.panic_mode)
+        governance = Governance(store, switch, policy, _utc_now)
+        notifier = _slack(settings, store, governance, stack)
         pipeline = Pipeline(
             store,
             catalogue,
             auto_attach_tenant=DEV_TENANT if settings.dev else None,
             on_anomaly=notifier[1].wake if notifier else None,
         )
-        services = Services(store=store, redis=redis, pipeline=pipeline)
+        services = Services(store=store, redis=redis, pipeline=pipeline, governance=governance)
         if notifier is not None:
             services.bolt, services.notifier, slack = notifier
             services.callback = _onboarding(settings, store, redis, catalogue, slack, stack)
@@ -189,7 +199,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
 
 
 def _slack(
-    settings: Settings, store: Store, stack: contextlib.AsyncExitStack
+    settings: Settings, store: Store, governance: Governance, stack: contextlib.AsyncExitStack
 ) -> tuple[AsyncApp, Notifier, SlackServices] | None:
     """The Bolt app and the notifier task, when the Slack credentials are set."""
     if not settings.slack_enabled:
@@ -197,14 +207,16 @@ def _slack(
         return None
     assert settings.slack_client_id and settings.slack_client_secret
     assert settings.slack_signing_secret
-    services = SlackServices(store)
+    services = SlackServices(store, governance=governance)
     config = SlackConfig(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         api_url=settings.slack_api_url,
     )
-    notifier = Notifier(store, StoreRecipients(services), api_url=settings.slack_api_url)
+    notifier = Notifier(
+        store, StoreRecipients(services), api_url=settings.slack_api_url, gate=governance
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(notifier.run(stop), name="slack-notifier")
 
@@ -488,8 +500,9 @@ def main(overrides: Mapping[str, str] | None = None) -> int:
     """Load settings from the environment (plus `overrides`) and serve; the exit code."""
     try:
         settings = load_settings({**os.environ, **(overrides or {})})
+        load_policy(settings.policy_file)  # a bad policy.json stops here, in one line
         return run(settings)
-    except (ConfigError, StoreConfigError) as exc:
+    except (ConfigError, StoreConfigError, PolicyError) as exc:
         print(f"dd0c-cost: {exc}", file=sys.stderr)
         return 2
 

@@ -20,7 +20,7 @@ async def publish_home(services: SlackServices, client: Any, tenant: str, user: 
         seen.accounts,
         seen.burn,
         seen.open_anomalies,
-        paused=await services.paused(),
+        paused=await services.paused(tenant),
         now=services.clock(),
         learning_days=int(queries.LEARNING_DAYS),
     )

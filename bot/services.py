@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -12,15 +12,12 @@ from storage.installations import tenant_id_for
 
 if TYPE_CHECKING:
     from bot.onboarding import Onboarding
+    from governance import Governance
 
 
 def utc_now() -> datetime:
     """The wall clock, in UTC."""
     return datetime.now(UTC)
-
-
-async def _not_paused() -> bool:
-    return False
 
 
 @dataclass
@@ -29,12 +26,16 @@ class SlackServices:
 
     store: Store
     clock: Callable[[], datetime] = utc_now
-    paused: Callable[[], Awaitable[bool]] = _not_paused
-    """Whether governance has silenced alerting (panic mode); the governance issue wires Redis."""
+    governance: Governance | None = None
+    """Modes, panic and promotion (governance/); None: alerting is never paused."""
     onboarding: Onboarding | None = None
     """The account connect flow (set once the service has built it)."""
     bolt: Any = None
     """The Bolt app these listeners are registered on (app.py registers onboarding on it)."""
+
+    async def paused(self, tenant_id: str) -> bool:
+        """Whether alerting is paused (panic mode) for this workspace or for everyone."""
+        return await self.governance.paused(tenant_id) if self.governance else False
 
 
 def tenant_of(context: Any) -> str | None:

@@ -87,6 +87,7 @@ class FakeSlack:
     _faults: list[_Fault] = field(default_factory=list)
     _revoked: set[str] = field(default_factory=set)
     _oauth_codes: dict[str, JSONObject] = field(default_factory=dict)
+    _users: dict[str, JSONObject] = field(default_factory=dict)  # users.info fields by user id
     _responses: dict[str, list[JSONObject]] = field(default_factory=dict)
     _ts: count[int] = field(default_factory=lambda: count(1))
     _runner: web.AppRunner | None = None
@@ -134,6 +135,10 @@ class FakeSlack:
     def add_oauth_code(self, code: str, response: JSONObject) -> None:
         """`oauth.v2.access` exchanges `code` (once) for `response` (the v2 OAuth answer)."""
         self._oauth_codes[code] = response
+
+    def set_user(self, user_id: str, **fields: Any) -> None:
+        """What users.info answers for `user_id` beyond the defaults (is_admin=True, tz=...)."""
+        self._users.setdefault(user_id, {}).update(fields)
 
     def revoke(self, token: str) -> None:
         """Every later call with `token` answers `token_revoked`."""
@@ -311,7 +316,10 @@ class FakeSlack:
                 "real_name": f"User {user}",
                 "tz": "UTC",
                 "is_bot": False,
+                "is_admin": False,
+                "is_owner": False,
             }
+            | self._users.get(user, {})
         }
 
 

@@ -73,6 +73,8 @@ def test_every_variable_is_read() -> None:
         "DD0C_POLLERS": "32",
         "DD0C_VISIBILITY_TIMEOUT": "5",
         "LOG_LEVEL": "debug",
+        "DD0C_POLICY_FILE": "/etc/dd0c/policy.json",
+        "DD0C_REDIS_PREFIX": "dd0c-staging:",
     }
     assert set(env) == set(variables())
     settings = load_settings(env)
