@@ -21,7 +21,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aioboto3
@@ -38,6 +38,8 @@ from bot.app import routes as slack_routes
 from bot.notifier import Notifier
 from bot.onboarding import Onboarding
 from bot.onboarding import register as register_onboarding
+from bot.poster import ChannelPoster
+from bot.queries import digest as digest_summary
 from bot.recipients import StoreRecipients
 from bot.services import SlackServices
 from governance import Governance, PanicSwitch, Policy, PolicyError, load_policy
@@ -45,9 +47,10 @@ from ingest.consumer import Consumer, ConsumerConfig
 from ingest.pipeline import Pipeline
 from onboarding.callback import callback_routes
 from onboarding.connect import CALLBACK_PATH, CallbackTokens, LinkSettings, callback_url
-from onboarding.lifecycle import purge_disconnected
 from onboarding.validation import aioboto3_factory, validator
 from pricing import Catalogue, load_catalogue
+from scheduler import JobRunner, Scheduler
+from scheduler.jobs import Jobs
 from settings import ConfigError, Settings, load_settings, mask_url
 from storage import Store, StoreConfigError, TokenCipher, open_store
 from storage.tenants import DEV_TENANT
@@ -61,8 +64,8 @@ CHECK_TIMEOUT = 2.0
 REDIS_TIMEOUT = 2.0
 HTTP_SHUTDOWN_TIMEOUT = 5.0
 NOTIFIER_SHUTDOWN_TIMEOUT = 10.0
-PURGE_EVERY = 3600.0
-HOUSEKEEPING_LOCK = "dd0c:lock:housekeeping"
+SCHEDULER_SHUTDOWN_TIMEOUT = 5.0
+ZOMBIE_SCAN_EVERY = timedelta(days=6)  # the weekly job scans every account a week older
 # Share of the visibility timeout that shutdown waits for batches in flight: past the timeout
 # SQS hands their messages out again anyway, and the rest of the budget closes the clients.
 DRAIN_SHARE = 0.8
@@ -81,6 +84,7 @@ class Services:
     bolt: AsyncApp | None = None
     notifier: Notifier | None = None
     callback: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
+    scheduler: Scheduler | None = None
     stopping: bool = False
 
     def stop_ingest(self) -> None:
@@ -189,7 +193,17 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         services = Services(store=store, redis=redis, pipeline=pipeline, governance=governance)
         if notifier is not None:
             services.bolt, services.notifier, slack = notifier
-            services.callback = _onboarding(settings, store, redis, catalogue, slack, stack)
+            services.callback, onboarding = _onboarding(settings, store, catalogue, slack)
+            jobs = Jobs(
+                store,
+                governance,
+                ChannelPoster(slack, settings.slack_api_url),
+                _utc_now,
+                digest_summary,
+                scan_due=lambda: onboarding.scan_due(ZOMBIE_SCAN_EVERY),
+            )
+            runner = JobRunner(redis, settings.redis_prefix, _utc_now)
+            services.scheduler = await _start_scheduler(Scheduler(runner, jobs.build()), stack)
         app[SERVICES] = services
         await _start_consumer(settings, services, stack)
         logger.info("started", extra={"settings": settings.describe(), "store": store.kind})
@@ -234,14 +248,9 @@ def _slack(
 
 
 def _onboarding(
-    settings: Settings,
-    store: Store,
-    redis: aioredis.Redis,
-    catalogue: Catalogue,
-    slack: SlackServices,
-    stack: contextlib.AsyncExitStack,
-) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """The connect flow in Slack, the stack callback's handler, and the hourly purge job."""
+    settings: Settings, store: Store, catalogue: Catalogue, slack: SlackServices
+) -> tuple[Callable[[web.Request], Awaitable[web.StreamResponse]], Onboarding]:
+    """The connect flow in Slack and the stack callback's handler."""
     assert settings.token_key is not None  # Slack is enabled only with a token key
     tokens = CallbackTokens.from_setting(settings.token_key.get_secret_value())
     factory = aioboto3_factory(aioboto3.Session(), endpoint_url=settings.aws_endpoint_url)
@@ -267,42 +276,15 @@ def _onboarding(
     slack.onboarding = onboarding
     assert slack.bolt is not None
     register_onboarding(slack.bolt, onboarding)
-    stop = asyncio.Event()
-    purge = asyncio.create_task(
-        _housekeeping_loop(store, redis, onboarding, stop), name="housekeeping"
-    )
-
-    async def stop_purge() -> None:
-        stop.set()
-        await asyncio.wait({purge}, timeout=5)
-
-    stack.push_async_callback(stop_purge)
     (route,) = callback_routes(store, validate, onboarding.connected, now=_utc_now, tokens=tokens)
-    return route.handler
+    return route.handler, onboarding
 
 
-async def _housekeeping(store: Store, onboarding: Onboarding) -> None:
-    report = await purge_disconnected(store, _utc_now())
-    if report.purged:
-        logger.info("purged disconnected accounts", extra={"accounts": len(report.purged)})
-    scanned = await onboarding.scan_due()
-    if scanned:
-        logger.info("weekly zombie scans", extra={"accounts": scanned})
-
-
-async def _housekeeping_loop(
-    store: Store, redis: aioredis.Redis, onboarding: Onboarding, stop: asyncio.Event
-) -> None:
-    """Hourly, on one replica (a Redis lock): purge disconnected accounts' data (promised within
-    72 hours) and run the weekly zombie scans that are due."""
-    while not stop.is_set():
-        try:
-            if await redis.set(HOUSEKEEPING_LOCK, "1", nx=True, ex=int(PURGE_EVERY) - 60):
-                await _housekeeping(store, onboarding)
-        except Exception:
-            logger.exception("housekeeping failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=PURGE_EVERY)
+async def _start_scheduler(scheduler: Scheduler, stack: contextlib.AsyncExitStack) -> Scheduler:
+    """Start the timed jobs (a missed period runs once now); stopped first on shutdown."""
+    await scheduler.start()
+    stack.push_async_callback(scheduler.stop, SCHEDULER_SHUTDOWN_TIMEOUT)
+    return scheduler
 
 
 def _utc_now() -> datetime:

@@ -152,7 +152,13 @@ class Onboarding:
             now,
             endpoint_url=self.endpoint_url,
         )
-        await self.services.store.accounts.mark_scanned(tenant, account_id, now)
+        await self.services.store.accounts.mark_scanned(
+            tenant,
+            account_id,
+            now,
+            zombies=len(report.zombies),
+            zombie_monthly_usd=round(report.total_monthly_usd, 2),
+        )
         message = zombie_message(report, now)
         await self._post(tenant, message.text, to_dicts(message.blocks))
 

@@ -34,6 +34,8 @@ class Account(Document):
     learning_started_at: datetime | None = None
     auto_attached: bool = False
     zombie_scan_at: datetime | None = None
+    zombie_count: int | None = None  # what the latest scan found (the digest's zombie watch)
+    zombie_monthly_usd: float | None = None
     connected_by: str | None = None
     stack_id: str | None = None  # the dd0c-cost stack that connected it (None: connected by hand)
     stack_region: str | None = None
@@ -192,11 +194,20 @@ class Accounts:
         ).limit(limit)
         return [Account.from_mongo(raw) async for raw in cursor]
 
-    async def mark_scanned(self, tenant_id: str, account_id: str, now: datetime) -> None:
-        """Record a zombie scan of the account."""
-        await self._col.update_one(
-            {"_id": account_id, "tenantId": tenant_id}, {"$set": {"zombieScanAt": utc(now)}}
-        )
+    async def mark_scanned(
+        self,
+        tenant_id: str,
+        account_id: str,
+        now: datetime,
+        *,
+        zombies: int | None = None,
+        zombie_monthly_usd: float | None = None,
+    ) -> None:
+        """Record a zombie scan of the account (and what it found, for the digest)."""
+        update: dict[str, Any] = {"zombieScanAt": utc(now)}
+        if zombies is not None:
+            update |= {"zombieCount": zombies, "zombieMonthlyUsd": zombie_monthly_usd}
+        await self._col.update_one({"_id": account_id, "tenantId": tenant_id}, {"$set": update})
 
     async def purge_due(self, before: datetime, limit: int = 100) -> list[Account]:
         """Accounts of every tenant disconnecting since `before` or earlier, oldest first.

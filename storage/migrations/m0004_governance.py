@@ -1,7 +1,8 @@
 """Governance (seed 10.5) and snoozes (7.3): the indexes the expiry job and the digest use.
 
 The new fields (anomalies.delivery/deliveryReason/decidedAt/snoozeEndedAt, accounts.governanceMode/
-promotedAt/modeOverride/modeOverrideBy) need no backfill: documents without them read as None,
+promotedAt/modeOverride/modeOverrideBy/zombieCount/zombieMonthlyUsd, tenants.lastDigestOn) need no
+backfill: documents without them read as None,
 which means "not decided yet" and "the policy's default mode".
 """
 
