@@ -64,11 +64,12 @@ STILL_GLOBAL = (
     " dd0c/cost's operator has also paused alerting for everyone: alerts stay off until that ends."
 )
 MODE_USAGE = (
-    "Usage: `/dd0c mode <12-digit account id> strict|audit`. strict holds statistical alerts "
-    "for the daily digest (cost-band alerts > $5/h still post); audit posts them."
+    "Usage: `/dd0c mode ACCOUNT strict|audit` (ACCOUNT: the 12-digit id). strict holds "
+    "statistical alerts for the daily digest (cost-band alerts > $5/h still post); audit posts "
+    "them."
 )
 SENSITIVITY_USAGE = (
-    "Usage: `/dd0c sensitivity <12-digit account id> <service> <resource type> low|medium|high`, "
+    "Usage: `/dd0c sensitivity ACCOUNT SERVICE TYPE low|medium|high`, "
     "for example `/dd0c sensitivity 123456789012 ec2 ec2:instance low`."
 )
 

@@ -121,7 +121,7 @@ class Jobs:
         for promotion in await self.governance.promote_due():
             text = (
                 f":arrow_up: {promotion.sentence}. Statistical alerts for this account now post "
-                "at once; `/dd0c mode <account> strict` holds them back again."
+                "at once; `/dd0c mode ACCOUNT strict` holds them back again."
             )
             await self.poster.post(promotion.tenant_id, text)
 

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks._accounts import (
-    SAFETY_NET,
+    COST_BANDS,
     account_lines,
     burn_text,
     learning_days_left,
@@ -41,8 +41,9 @@ ANOMALY_BLOCK_ID = "home_anomaly_{}"
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
 PAUSED_BANNER = (
-    ":double_vertical_bar: *Alerting paused* (panic mode): no alerts are sent, not even the "
-    f"{SAFETY_NET} safety net. Events are still recorded; alerts resume when panic mode is off."
+    ":double_vertical_bar: *Alerting paused* (panic mode): no alerts are sent, not even "
+    f"{COST_BANDS}. Events are still scored and recorded; `/dd0c resume` turns alerts back on "
+    "(only a summary of what was missed is posted)."
 )
 NO_ACCOUNTS = "No AWS account is connected yet: connect one to start alerting."
 
