@@ -96,3 +96,19 @@ def resumed_by(user: str, held: int, by_severity: dict[str, int]) -> str:
 def sensitivity_set(account: str, service: str, resource_type: str, level: str, by: str) -> str:
     """The audit sentence and the reply for a sensitivity change."""
     return f"Sensitivity of {account} {service} {resource_type} set to {level} by {by}"
+
+
+def not_in_channel(channel: str) -> str:
+    """Told to the person who picked a channel the bot is not in."""
+    return (
+        f":warning: I'm not in <#{channel}> yet, so alerts would not reach it: {INVITE_HINT}, then "
+        "pick it again on my Home tab. The alert channel was not changed."
+    )
+
+
+def channel_chosen(user: str) -> str:
+    """Posted in the new alert channel."""
+    return (
+        f":bell: <@{user}> chose this channel for dd0c/cost alerts: they are posted here from "
+        "now on."
+    )

@@ -88,6 +88,7 @@ class FakeSlack:
     _revoked: set[str] = field(default_factory=set)
     _oauth_codes: dict[str, JSONObject] = field(default_factory=dict)
     _users: dict[str, JSONObject] = field(default_factory=dict)  # users.info fields by user id
+    _channels: dict[str, JSONObject] = field(default_factory=dict)  # conversations.info fields
     _responses: dict[str, list[JSONObject]] = field(default_factory=dict)
     _ts: count[int] = field(default_factory=lambda: count(1))
     _runner: web.AppRunner | None = None
@@ -139,6 +140,10 @@ class FakeSlack:
     def set_user(self, user_id: str, **fields: Any) -> None:
         """What users.info answers for `user_id` beyond the defaults (is_admin=True, tz=...)."""
         self._users.setdefault(user_id, {}).update(fields)
+
+    def set_channel(self, channel: str, **fields: Any) -> None:
+        """What conversations.info answers for `channel` beyond the defaults (is_member=False)."""
+        self._channels.setdefault(channel, {}).update(fields)
 
     def revoke(self, token: str) -> None:
         """Every later call with `token` answers `token_revoked`."""
@@ -298,6 +303,7 @@ class FakeSlack:
                 "is_member": True,
                 "is_archived": False,
             }
+            | self._channels.get(channel, {})
         }
 
     def _view(self, call: Call, ws: Workspace) -> JSONObject:
