@@ -1,9 +1,13 @@
-"""Scenario benchmark: recall on labelled incidents and the false-alert rate on normal traffic.
+"""Scenario benchmark: recall on labelled incidents and the false-alert rate on normal traffic,
+overall and per label category.
 
-    python -m bench.scenario_bench [--days 30] [--accounts 4] [--seed 1] [--sweep]
+    python -m bench.scenario_bench [--days 30] [--accounts 4] [--seed 1 | --seeds 1,2,3]
+                                   [--sweep] [--json]
 
 Generates labelled CloudTrail logs (bench.scenarios), runs the backtest over them and joins
-the verdicts with the labels. `--sweep` re-scores with candidate thresholds, for the decision log.
+the verdicts with the labels (bench.scenario_eval). `--seeds` runs several seeds and prints each
+and the totals; `--sweep` re-scores with the candidate thresholds of SWEEP, for the decision log;
+`--json` prints one JSON document instead of text.
 """
 
 from __future__ import annotations
@@ -12,45 +16,37 @@ import argparse
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import fields, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import orjson
 
+from bench.scenario_eval import Outcome, category_lines, evaluate, merged, overall_line
 from engine import Thresholds
 from engine.thresholds import DEFAULT_THRESHOLDS
-from ingest.backtest import BacktestResult, run_backtest
-from pricing import load_catalogue
+from ingest.backtest import run_backtest
+from pricing import Catalogue, load_catalogue
 
-ALERTING = ("warning", "critical")
+__all__ = ["Outcome", "candidates", "evaluate", "generate", "main", "read_labels"]
 
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one run measured."""
-
-    incidents: int
-    incidents_alerted: int
-    incidents_25: int
-    incidents_25_critical: int
-    normal_mature: int
-    normal_mature_false: int
-    normal_all: int
-    normal_all_false: int
-    missed: tuple[str, ...]
-
-    def line(self, name: str) -> str:
-        """One printable line."""
-        far = 100 * self.normal_mature_false / max(self.normal_mature, 1)
-        far_all = 100 * self.normal_all_false / max(self.normal_all, 1)
-        return (
-            f"{name:<34} incidents caught {self.incidents_alerted}/{self.incidents}  "
-            f"≥$25/h critical {self.incidents_25_critical}/{self.incidents_25}  "
-            f"false alerts (mature) {self.normal_mature_false}/{self.normal_mature} = {far:.2f}%  "
-            f"(all normal {far_all:.2f}%)"
-        )
+CHOSEN = "chosen (defaults)"
+# Candidate thresholds for `--sweep`: a name and the Thresholds fields it overrides (a dict
+# for a mapping field overrides only the keys it names). Candidates naming a field Thresholds
+# does not have are skipped with a note, so this list survives changes to engine.Thresholds.
+SWEEP: list[tuple[str, dict[str, Any]]] = [
+    ("medium z = 2.0", {"z": {"medium": 2.0}}),
+    ("medium z = 3.0", {"z": {"medium": 3.0}}),
+    ("medium z = 3.5", {"z": {"medium": 3.5}}),
+    ("alert score = 0.15", {"alert_score": 0.15}),
+    ("alert score = 0.45", {"alert_score": 0.45}),
+    ("no per-size history", {"size_history_min": 10**9}),
+    ("actor weight 0.30", {"weight_actor": 0.30}),
+    ("no std floor", {"std_floor_ratio": 0.0}),
+]
 
 
 def generate(out: Path, days: int, accounts: int, seed: int) -> Path:
@@ -59,12 +55,12 @@ def generate(out: Path, days: int, accounts: int, seed: int) -> Path:
         sys.executable, "-m", "bench.scenarios", "--out", str(out),
         "--days", str(days), "--accounts", str(accounts), "--seed", str(seed),
     ]  # fmt: skip
-    subprocess.run(command, check=True)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return out / "labels.jsonl"
 
 
 def read_labels(path: Path) -> dict[str, dict[str, Any]]:
-    """eventId -> label line."""
+    """eventId -> label line, in file (time) order."""
     labels: dict[str, dict[str, Any]] = {}
     for line in path.read_bytes().splitlines():
         if line.strip():
@@ -73,95 +69,99 @@ def read_labels(path: Path) -> dict[str, dict[str, Any]]:
     return labels
 
 
-def _severity(result: BacktestResult, event_id: str) -> str | None:
-    verdict = result.verdicts.get(event_id)
-    return verdict.anomaly.severity if verdict and verdict.anomaly else None
+def _override(base: Thresholds, changes: Mapping[str, Any]) -> Thresholds | None:
+    known = {f.name for f in fields(base)}
+    if not set(changes) <= known:
+        return None
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        current = getattr(base, name)
+        if isinstance(value, dict) and isinstance(current, Mapping):
+            value = MappingProxyType({**current, **value})
+        values[name] = value
+    return replace(base, **values)
 
 
-def evaluate(result: BacktestResult, labels: dict[str, dict[str, Any]]) -> Outcome:
-    """Join verdicts and labels."""
-    costs = {e.event_id: e.estimated_hourly_cost for e in result.events}
-    counts = dict.fromkeys(
-        ("inc", "inc_ok", "inc25", "inc25_ok", "nm", "nm_bad", "na", "na_bad"), 0
-    )
-    missed: list[str] = []
-    caught: dict[str, bool] = {}
-    for event_id, label in labels.items():
-        severity = _severity(result, event_id)
-        if label["label"] == "incident":
-            _incident(counts, missed, label, severity, costs.get(event_id))
-            incident = label.get("incidentId") or event_id
-            caught[incident] = caught.get(incident, False) or severity in ALERTING
-        else:
-            _normal(counts, result, event_id, severity)
-    # Recall counts incidents: one alert on any of an incident's calls is a catch.
-    counts["inc"], counts["inc_ok"] = len(caught), sum(caught.values())
-    return Outcome(
-        counts["inc"], counts["inc_ok"], counts["inc25"], counts["inc25_ok"],
-        counts["nm"], counts["nm_bad"], counts["na"], counts["na_bad"], tuple(missed),
-    )  # fmt: skip
-
-
-def _incident(
-    counts: dict[str, int], missed: list[str], label: dict[str, Any], severity: str | None,
-    cost: float | None,
-) -> None:  # fmt: skip
-    if severity not in ALERTING:
-        missed.append(f"{label['scenario']} ({severity or 'no alert'}, {cost})")
-    if cost is not None and cost > 25:
-        counts["inc25"] += 1
-        counts["inc25_ok"] += severity == "critical"
-        if severity != "critical":
-            missed.append(f"{label['scenario']} ≥$25/h rated {severity}")
-
-
-def _normal(
-    counts: dict[str, int], result: BacktestResult, event_id: str, severity: str | None
-) -> None:
-    verdict = result.verdicts.get(event_id)
-    if verdict is None or verdict.phase == "unscored":
+def candidates(sweep: bool = True) -> Iterator[tuple[str, Thresholds]]:
+    """The defaults, then (with `sweep`) every SWEEP candidate Thresholds accepts."""
+    yield CHOSEN, DEFAULT_THRESHOLDS
+    if not sweep:
         return
-    counts["na"] += 1
-    counts["na_bad"] += severity in ALERTING
-    if verdict.phase == "mature":
-        counts["nm"] += 1
-        counts["nm_bad"] += severity in ALERTING
+    for name, changes in SWEEP:
+        thresholds = _override(DEFAULT_THRESHOLDS, changes)
+        if thresholds is None:
+            print(f"sweep: skipping {name!r}: Thresholds has no {sorted(changes)}", file=sys.stderr)
+            continue
+        yield name, thresholds
 
 
-def candidates() -> Iterable[tuple[str, Thresholds]]:
-    """Threshold sets compared in the decision log."""
-    base = DEFAULT_THRESHOLDS
-    yield "chosen (defaults)", base
-    for z in (2.0, 3.0, 3.5):
-        z_map = dict(base.z)
-        z_map["medium"] = z
-        yield f"medium z = {z}", replace(base, z=z_map)  # type: ignore[arg-type]
-    for score in (0.15, 0.45):
-        yield f"alert score = {score}", replace(base, alert_score=score)
-    yield "no per-size history", replace(base, size_history_min=10**9)
-    yield "actor weight 0.30", replace(base, weight_actor=0.30)
-    yield "no std floor", replace(base, std_floor_ratio=0.0)
+def _parse_seeds(args: argparse.Namespace) -> list[int]:
+    if args.seeds:
+        return [int(s) for s in args.seeds.split(",") if s.strip()]
+    return [args.seed]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Generate, backtest, evaluate, print."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.scenario_bench")
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--accounts", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--sweep", action="store_true")
-    args = parser.parse_args(argv)
+    parser.add_argument("--seeds", help="comma-separated seeds, e.g. 1,2,3 (overrides --seed)")
+    parser.add_argument("--sweep", action="store_true", help="also score SWEEP's candidates")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    return parser
+
+
+def _print_run(name: str, outcome: Outcome, detailed: bool) -> None:
+    print(overall_line(outcome, name))
+    if detailed:
+        for line in category_lines(outcome):
+            print(line)
+        for item in outcome.missed:
+            print(f"    not fully alerted: {item}")
+
+
+def _score(
+    catalogue: Catalogue, data: dict[int, tuple[Path, dict[str, dict[str, Any]]]],
+    name: str, thresholds: Thresholds, as_json: bool,
+) -> dict[str, Any]:  # fmt: skip
+    per_seed: dict[int, Outcome] = {}
+    for seed, (logs, labels) in data.items():
+        per_seed[seed] = evaluate(run_backtest([str(logs)], catalogue, thresholds), labels)
+        if not as_json and len(data) > 1:
+            _print_run(f"{name} [seed {seed}]", per_seed[seed], name == CHOSEN)
+    total = merged(per_seed.values())
+    if not as_json:
+        label = f"{name} [seeds {','.join(map(str, data))}]" if len(data) > 1 else name
+        _print_run(label, total, name == CHOSEN)
+    return {
+        "name": name,
+        "seeds": {str(s): o.as_json() for s, o in per_seed.items()},
+        "total": total.as_json(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate, backtest, evaluate, print."""
+    args = _parser().parse_args(argv)
+    seeds = _parse_seeds(args)
     catalogue = load_catalogue()
     with tempfile.TemporaryDirectory() as tmp:
-        labels = read_labels(generate(Path(tmp), args.days, args.accounts, args.seed))
-        runs = list(candidates()) if args.sweep else [("chosen (defaults)", DEFAULT_THRESHOLDS)]
-        for name, thresholds in runs:
-            logs = [str(Path(tmp) / "AWSLogs")]
-            outcome = evaluate(run_backtest(logs, catalogue, thresholds), labels)
-            print(outcome.line(name))
-            if name.startswith("chosen"):
-                for item in outcome.missed:
-                    print(f"    incident call not alerted: {item}")
+        data: dict[int, tuple[Path, dict[str, dict[str, Any]]]] = {}
+        took: dict[str, float] = {}
+        for seed in seeds:
+            began = time.perf_counter()
+            out = Path(tmp) / f"seed-{seed}"
+            labels = read_labels(generate(out, args.days, args.accounts, seed))
+            took[str(seed)] = round(time.perf_counter() - began, 2)
+            data[seed] = (out / "AWSLogs", labels)
+        if not args.json:
+            print(f"generated seeds {seeds} in {sum(took.values()):.1f}s ({took})")
+        runs = [_score(catalogue, data, n, t, args.json) for n, t in candidates(args.sweep)]
+    if args.json:
+        report = {"days": args.days, "accounts": args.accounts, "seeds": seeds}
+        report |= {"generationSeconds": took, "runs": runs}
+        print(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
     return 0
 
 

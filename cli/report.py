@@ -8,6 +8,7 @@ from typing import Any
 
 from cli._output import money
 from engine import CostEvent
+from engine.scoring import fired_signals
 from ingest.backtest import BacktestResult
 
 SEVERITY_ORDER = ("critical", "warning", "info")
@@ -28,7 +29,11 @@ def _alert_lines(event: CostEvent) -> Iterator[str]:
         f"{event.account_id} {event.region}  {event.event_name} {_what(event)}  "
         f"{money(event.estimated_hourly_cost)}"
     )
-    yield f"           by {event.actor.principal_arn}  (score {event.anomaly.score:.2f})"
+    fired = ", ".join(fired_signals(event.anomaly)) or "-"
+    yield (
+        f"           by {event.actor.principal_arn}  (score {event.anomaly.score:.2f}; "
+        f"signals: {fired})"
+    )
     for reason in event.anomaly.reasons:
         yield f"           - {reason}"
 

@@ -110,6 +110,12 @@ class Baseline:
     expected_actors: frozenset[str] = frozenset()
     sensitivity: Sensitivity = "medium"
     version: int = BASELINE_VERSION
+    size_first: Mapping[str, datetime] = field(default_factory=dict)
+    """When each size was first seen (a size is known once it recurs; see `first_seen_of`)."""
+    pair_first: Mapping[str, datetime] = field(default_factory=dict)
+    """When each (principal, size) pair was first seen."""
+    expected_pairs: frozenset[str] = frozenset()
+    """(principal, size) pairs a user marked expected: only these exact pairs are silenced."""
 
     def age_days(self, now: datetime) -> float:
         """Days since the first event (0 for an empty baseline)."""
@@ -157,6 +163,24 @@ def _with(values: frozenset[str], value: str | None) -> frozenset[str]:
     return values | {value}
 
 
+def first_seen_of(
+    first: Mapping[str, datetime], legacy: frozenset[str], value: str, default: datetime | None
+) -> datetime | None:
+    """When `value` was first seen; values stored before first-seen times existed count as old."""
+    when = first.get(value)
+    if when is None and value in legacy:
+        return default
+    return when
+
+
+def _earliest(
+    first: Mapping[str, datetime], value: str | None, when: datetime
+) -> Mapping[str, datetime]:
+    if value is None or (value in first and first[value] <= when):
+        return first
+    return {**first, value: when}
+
+
 def apply(baseline: Baseline | None, delta: BaselineDelta) -> Baseline:
     """The baseline after one event (a new object; the input is not changed)."""
     base = baseline or Baseline(key=delta.key)
@@ -167,29 +191,39 @@ def apply(baseline: Baseline | None, delta: BaselineDelta) -> Baseline:
             previous = size_stats.get(delta.size, Stats())
             size_stats = {**size_stats, delta.size: previous.add(delta.cost)}
     first, last = base.first_seen, base.last_seen
+    pair = pair_key(delta.principal, delta.size)
     return Baseline(
         key=base.key,
         expected_sizes=base.expected_sizes,
         expected_actors=base.expected_actors,
+        expected_pairs=base.expected_pairs,
         sensitivity=base.sensitivity,
         version=base.version,
+        size_first=_earliest(base.size_first, delta.size, delta.event_time),
+        pair_first=_earliest(base.pair_first, pair, delta.event_time),
         stats=stats,
         size_stats=size_stats,
         first_seen=delta.event_time if first is None or delta.event_time < first else first,
         last_seen=delta.event_time if last is None or delta.event_time > last else last,
         sizes=_with(base.sizes, delta.size),
         actors=_with(base.actors, delta.principal),
-        pairs=_with(base.pairs, pair_key(delta.principal, delta.size)),
+        pairs=_with(base.pairs, pair),
         regions=_with(base.regions, delta.region),
     )
 
 
 def mark_expected(baseline: Baseline, size: str | None, principal: str | None) -> Baseline:
-    """Feedback: this size and this actor are expected here; matching events stop alerting."""
+    """Feedback: this principal launching this size is expected here (that pair only).
+
+    The size and the principal also stop counting as novel on their own; the pair is what
+    silences an alert, so marking (m5.large, role/ci) and (p4d.24xlarge, user/alice) never
+    silences a p4d.24xlarge launched by role/ci.
+    """
     return replace(
         baseline,
         expected_sizes=_with(baseline.expected_sizes, size),
         expected_actors=_with(baseline.expected_actors, principal),
+        expected_pairs=_with(baseline.expected_pairs, pair_key(principal, size)),
     )
 
 

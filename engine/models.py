@@ -89,6 +89,9 @@ class CostEvent(_Frozen):
     estimated_hourly_cost: float | None = None
     cost_note: str | None = None
     anomaly: Anomaly | None = None
+    # Where the call came from (`sourceIPAddress`, `userAgent`): the unfamiliar-origin signal.
+    source_ip: str | None = Field(default=None, max_length=256)
+    user_agent: str | None = Field(default=None, max_length=1024)
 
     def to_json_dict(self) -> dict[str, object]:
         """The contract's JSON shape (camelCase, ISO times with Z)."""

@@ -94,7 +94,14 @@ def _event(
         unit_hourly_cost=priced.unit,
         estimated_hourly_cost=priced.total,
         cost_note=_note(draft, priced.notes),
+        source_ip=_text(rec.source_ip_address, 256),
+        user_agent=_text(rec.user_agent, 1024),
     )
+
+
+def _text(value: Any, limit: int) -> str | None:
+    """A string field as logged, cut to `limit`; None when absent or not a string."""
+    return value[:limit] if isinstance(value, str) and value else None
 
 
 def normalize_record(

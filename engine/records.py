@@ -66,6 +66,8 @@ class CloudTrailRecord(_Lenient):
         default=None, validation_alias=AliasChoices("responseElements", "ResponseElements")
     )
     service_event_details: JsonDict | None = Field(default=None, alias="serviceEventDetails")
+    source_ip_address: Any = Field(default=None, alias="sourceIPAddress")
+    user_agent: Any = Field(default=None, alias="userAgent")
     error_code: str | None = Field(default=None, alias="errorCode")
     error_message: str | None = Field(default=None, alias="errorMessage")
     api_version: str | None = Field(default=None, alias="apiVersion")

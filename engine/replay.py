@@ -1,6 +1,7 @@
-"""The whole engine over a stream of records with in-memory state: what the backtest runs.
+"""The engine alone over a stream of records with in-memory state (unit tests, engine speed bench).
 
-The service runs the same steps, with baselines and the inventory in MongoDB instead of dicts.
+The backtest and the service both run `ingest.processor` (the durable steps over ports); this
+shares their decisions (`engine.process`, `engine.scoring`) without their I/O.
 """
 
 from __future__ import annotations
@@ -9,11 +10,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.baselines import Baseline, BaselineKey, apply, delta_for, key_of, mark_expected
+from engine.baselines import Baseline, BaselineKey, apply, key_of, mark_expected
 from engine.context import Inventory
+from engine.detectors import DETECTORS, State
 from engine.models import CostEvent, Skipped
 from engine.normalize import normalize_record
-from engine.scoring import Verdict, score_event
+from engine.process import keys_for, learning
+from engine.profiles import Profile, ProfileKey, apply_profile
+from engine.scoring import Verdict, evaluate
 from engine.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from pricing import Catalogue
 
@@ -25,19 +29,36 @@ class Replay:
     catalogue: Catalogue
     thresholds: Thresholds = DEFAULT_THRESHOLDS
     baselines: dict[BaselineKey, Baseline] = field(default_factory=dict)
+    profiles: dict[ProfileKey, Profile] = field(default_factory=dict)
     inventory: Inventory = field(default_factory=Inventory)
+    enabled: frozenset[str] = frozenset(DETECTORS)
+
+    def state(self, event: CostEvent) -> State:
+        """The state the event is scored against."""
+        keys = keys_for(event)
+        return State(
+            baseline=self.baselines.get(keys.baseline),
+            principal=self.profiles.get(keys.principal) if keys.principal else None,
+            account=self.profiles.get(keys.account),
+            enabled=self.enabled,
+        )
+
+    def learn(self, event: CostEvent, verdict: Verdict) -> None:
+        """Apply what the event teaches (after its verdict)."""
+        taught = learning(event, verdict)
+        if taught.baseline is not None:
+            key = taught.baseline.key
+            self.baselines[key] = apply(self.baselines.get(key), taught.baseline)
+        for delta in taught.profiles:
+            self.profiles[delta.key] = apply_profile(self.profiles.get(delta.key), delta)
 
     def process(self, raw: Any) -> tuple[CostEvent | Skipped, Verdict | None]:
         """One record: the scored event (anomaly filled) and the verdict, or why it was skipped."""
         result = normalize_record(raw, self.catalogue, self.inventory)
         if isinstance(result, Skipped):
             return result, None
-        key = key_of(result)
-        baseline = self.baselines.get(key)
-        verdict = score_event(result, baseline, result.event_time, self.thresholds)
-        delta = delta_for(result)
-        if delta is not None:
-            self.baselines[key] = apply(baseline, delta)
+        verdict = evaluate(result, self.state(result), result.event_time, self.thresholds)
+        self.learn(result, verdict)
         self.inventory.remember(result)
         if verdict.anomaly is not None:
             result = result.model_copy(update={"anomaly": verdict.anomaly})

@@ -1,17 +1,28 @@
-"""Score one cost event against its baseline: cold-start bands, then z-score and novelty.
+"""Score one cost event: cost bands, the safety net, z-score, novelty and the detectors.
 
-Pure: `score_event(event, baseline, now)` returns a `Verdict`; the caller applies the event's
-`BaselineDelta` to the baseline afterwards, so an event is never compared with itself.
+Pure: `evaluate(event, state, now)` returns a `Verdict` from the state before the event (its
+baseline, its principal's and its account's profiles); the caller applies the event's deltas
+afterwards (`engine.process.learning`), so an event is never compared with itself.
+
+- Cold start (baseline < 14 days or < 20 events): the seed's $/h bands (fast path), except that a
+  repeat of a (principal, size) pattern first seen > `recurrence_hours` ago waits for the digest.
+- Mature: z-score + size/actor/region novelty -> composite; at `alert_score` at least warning,
+  whatever the cost band (the band raises it), escalated at `escalate_score`.
+- Always: a strong detector finding (new region, count or rate burst, size jump, never-seen IAM
+  user or root, unfamiliar network) is at least warning; > $25/h and a (principal, size) pair
+  never seen is critical (safety net, not behind any switch).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Literal
 
-from engine.baselines import Baseline, Stats, pair_key
+from engine.baselines import Baseline, Stats, first_seen_of, pair_key
+from engine.detectors import DETECTORS, Finding, State, findings, rate_window, settled_rate
 from engine.models import COST_INCREASING, Anomaly, CostEvent
+from engine.sizes import sibling
 from engine.thresholds import DEFAULT_THRESHOLDS, Level, Thresholds, band, escalate
 
 Phase = Literal["unscored", "cold-start", "mature"]
@@ -19,7 +30,7 @@ Phase = Literal["unscored", "cold-start", "mature"]
 
 @dataclass(frozen=True, slots=True)
 class Signals:
-    """The statistical and novelty signals of one event."""
+    """The statistical and novelty signals of one event, and the detectors that fired."""
 
     z: float | None = None
     reference_mean: float | None = None
@@ -28,6 +39,18 @@ class Signals:
     region_novel: bool = False
     expected: bool = False
     pair_seen: bool = False
+    fired: tuple[str, ...] = ()
+    """Names of the detectors that fired (engine.detectors), in their order."""
+    rate_window: int = 0
+    """The principal's calls in the rate window, this one included."""
+    rate_settled: int = 0
+    """The busiest window of the principal's settled history (what the profile learns)."""
+    repeat: bool = False
+    """The principal launched this size here more than `recurrence_hours` ago (learning)."""
+    above_max: bool = False
+    """The cost is `z_above_max` times the reference's largest: z may count."""
+    above_mean: bool = True
+    """The cost is above the baseline's mean: a new size then counts (a cheaper one does not)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,45 +91,67 @@ def _z(cost: float, ref: Stats, t: Thresholds) -> float:
     return (cost - ref.mean) / floor
 
 
-def signals_for(event: CostEvent, baseline: Baseline | None, t: Thresholds) -> Signals:
+def _size_known(event: CostEvent, b: Baseline, now: datetime, t: Thresholds) -> bool:
+    """Seen here before the recurrence window, marked expected, or another generation of one."""
+    size = event.size
+    if size is None or size in b.expected_sizes or sibling(size, b.sizes) is not None:
+        return True
+    first = first_seen_of(b.size_first, b.sizes, size, b.first_seen)
+    return first is not None and first <= now - timedelta(hours=t.recurrence_hours)
+
+
+def _repeat(b: Baseline, pair: str, now: datetime, t: Thresholds) -> bool:
+    first = first_seen_of(b.pair_first, b.pairs, pair, b.first_seen)
+    return first is not None and first <= now - timedelta(hours=t.recurrence_hours)
+
+
+def signals_for(
+    event: CostEvent, baseline: Baseline | None, t: Thresholds, now: datetime | None = None
+) -> Signals:
     """Novelty (against what the baseline has seen) and the z-score of the event's cost."""
     if baseline is None:
         return Signals(size_novel=event.size is not None, actor_novel=True, region_novel=True)
+    now = now or event.event_time
     principal = event.actor.principal_arn
-    expected = event.size in baseline.expected_sizes and principal in baseline.expected_actors
-    size_known = event.size is None or event.size in baseline.sizes
-    size_known = size_known or event.size in baseline.expected_sizes
+    pair = pair_key(principal, event.size)
+    expected = pair in baseline.expected_pairs
     actor_known = principal in baseline.actors or principal in baseline.expected_actors
     z = mean = None
+    above = False
     if event.estimated_hourly_cost is not None and baseline.stats.count:
         ref, own = _reference(baseline, event.size, t)
         # An expected pattern is only compared with its own size's history.
         if own or not expected:
             z, mean = _z(event.estimated_hourly_cost, ref, t), ref.mean
+            above = event.estimated_hourly_cost > ref.max * t.z_above_max
+    cost = event.estimated_hourly_cost or 0.0
     return Signals(
+        above_max=above,
+        above_mean=cost >= baseline.stats.mean,
         z=z,
         reference_mean=mean,
-        size_novel=not size_known,
+        size_novel=not _size_known(event, baseline, now, t),
         actor_novel=not actor_known,
         region_novel=event.region not in baseline.regions,
         expected=expected,
-        pair_seen=pair_key(principal, event.size) in baseline.pairs,
+        pair_seen=pair in baseline.pairs,
+        repeat=_repeat(baseline, pair, now, t),
     )
 
 
 def _z_points(signals: Signals, z_threshold: float) -> float:
-    if signals.z is None or signals.z < z_threshold:
+    if signals.z is None or signals.z < z_threshold or not signals.above_max:
         return 0.0
     return min(1.0, 0.6 + 0.4 * (signals.z - z_threshold) / z_threshold)
 
 
 def composite(signals: Signals, z_threshold: float, t: Thresholds) -> float:
-    """Weighted sum of the signals, 0..1."""
+    """Weighted sum of the baseline's signals, 0..1 (detectors' weak findings add to it)."""
     if signals.expected:
         return t.weight_z * _z_points(signals, z_threshold * t.expected_z_factor)
     return (
         t.weight_z * _z_points(signals, z_threshold)
-        + t.weight_size * signals.size_novel
+        + t.weight_size * (signals.size_novel and signals.above_mean)
         + t.weight_actor * signals.actor_novel
         + t.weight_region * signals.region_novel
     )
@@ -128,7 +173,7 @@ def _novelty_reasons(event: CostEvent, s: Signals) -> list[str]:
 
 
 def _z_reason(s: Signals, z_threshold: float) -> list[str]:
-    if s.z is None or s.reference_mean is None or s.z < z_threshold:
+    if s.z is None or s.reference_mean is None or s.z < z_threshold or not s.above_max:
         return []
     return [f"{s.z:.1f}σ above the usual {_money(s.reference_mean)}"]
 
@@ -147,48 +192,130 @@ def _safety_reason(event: CostEvent, t: Thresholds) -> str:
     )
 
 
-def _cold(event: CostEvent, baseline: Baseline | None, now: datetime, t: Thresholds) -> Verdict:
+_ORDER: dict[Level, int] = {"info": 0, "warning": 1, "critical": 2}
+
+
+def _at_least(level: Level | None, floor: Level) -> Level:
+    return floor if level is None or _ORDER[level] < _ORDER[floor] else level
+
+
+SIGNAL_NAMES: tuple[str, ...] = (
+    "safetyNet",
+    "costBand",
+    *DETECTORS,
+    "zOutlier",
+    "sizeNovelty",
+    "actorNovelty",
+    "regionNovelty",
+)
+"""The signals an anomaly can name, strongest first (`Anomaly.signals[name] == 1.0`)."""
+
+
+def fired_signals(anomaly: Anomaly) -> list[str]:
+    """The names of the signals that made the verdict (for reports and cards)."""
+    return [name for name in SIGNAL_NAMES if anomaly.signals.get(name, 0.0) >= 1.0]
+
+
+def _signal_map(
+    signals: Signals, cost: float, found: tuple[Finding, ...], **flags: bool
+) -> dict[str, float]:
+    out = {
+        "zScore": round(signals.z, 2) if signals.z is not None else 0.0,
+        "sizeNovelty": float(signals.size_novel),
+        "actorNovelty": float(signals.actor_novel),
+        "regionNovelty": float(signals.region_novel),
+        "hourlyRate": cost,
+    }
+    out.update({f.signal: 1.0 for f in found})
+    out.update({name: 1.0 for name, on in flags.items() if on})
+    return out
+
+
+def _with_findings(
+    event: CostEvent, state: State, signals: Signals, found: tuple[Finding, ...], t: Thresholds
+) -> Signals:
+    return replace(
+        signals,
+        fired=tuple(f.signal for f in found),
+        rate_window=rate_window(event, state, t),
+        rate_settled=settled_rate(event, state, t),
+    )
+
+
+def _cold_band(event: CostEvent, signals: Signals, t: Thresholds) -> Level | None:
+    """The cost band, unless expected or a repeat of a pattern already seen (then the digest)."""
+    if signals.expected:
+        return None
+    level = band(event.estimated_hourly_cost or 0.0, t)
+    if level in ("warning", "critical") and signals.repeat:
+        return "info"
+    return level
+
+
+def _learning_reason(event: CostEvent, level: Level, s: Signals, days: float, count: int,
+                     t: Thresholds) -> str:  # fmt: skip
     cost = event.estimated_hourly_cost or 0.0
-    signals = signals_for(event, baseline, t)
-    days = baseline.age_days(now) if baseline else 0.0
-    count = baseline.stats.count if baseline else 0
-    level = None if signals.expected else band(cost, t)
-    if level is None:
-        return Verdict(None, "cold-start", signals, days, count, fast_path=False)
+    if s.repeat:
+        return (
+            f"{_money(cost)}: {event.actor.principal_arn} launched {event.size} here before; "
+            "a repeat during learning waits for the digest"
+        )
     limit = {"info": t.info_usd, "warning": t.warning_usd, "critical": t.critical_usd}[level]
     seen = (
         f"{count} of {t.maturity_events} events" if count < t.maturity_events else f"{count} events"
     )
-    reasons = [
+    return (
         f"{_money(cost)} is above the ${limit:g}/h {level} threshold while this account's "
         f"{event.resource_type} baseline is learning ({days:.0f} of {t.maturity_days:.0f} days, "
         f"{seen})"
-    ]
+    )
+
+
+def _cold(event: CostEvent, state: State, now: datetime, t: Thresholds) -> Verdict:
+    baseline = state.baseline
+    cost = event.estimated_hourly_cost or 0.0
+    signals = signals_for(event, baseline, t, now)
+    found = findings(event, state, t, signals.expected)
+    signals = _with_findings(event, state, signals, found, t)
+    days = baseline.age_days(now) if baseline else 0.0
+    count = baseline.stats.count if baseline else 0
+    banded = _cold_band(event, signals, t)
+    level = _at_least(banded, "warning") if any(f.strong for f in found) else banded
+    if level is None:
+        return Verdict(None, "cold-start", signals, days, count, fast_path=False)
+    reasons = [f.reason for f in found]
+    if banded is not None:
+        reasons.append(_learning_reason(event, banded, signals, days, count, t))
     reasons += _novelty_reasons(event, signals)
     anomaly = Anomaly(
         severity=level,
-        score=round(min(1.0, cost / t.critical_usd), 3),
+        score=round(min(1.0, max(cost / t.critical_usd, 0.5 if found else 0.0)), 3),
         reasons=tuple(reasons),
-        signals={"hourlyRate": cost},
+        signals=_signal_map(signals, cost, found, costBand=banded is not None),
     )
-    return Verdict(anomaly, "cold-start", signals, days, count, fast_path=True)
+    fast = banded in ("warning", "critical")
+    return Verdict(anomaly, "cold-start", signals, days, count, fast_path=fast)
 
 
-def _mature_level(cost: float, score: float, t: Thresholds) -> Level | None:
-    if score < t.alert_score:
+def _mature_level(cost: float, score: float, strong: bool, t: Thresholds) -> Level | None:
+    if score < t.alert_score and not strong:
         return None
-    level = band(cost, t)
-    if level is not None and score >= t.escalate_score:
+    level = _at_least(band(cost, t), "warning")
+    if score >= t.escalate_score:
         level = escalate(level)
     return level
 
 
-def _mature(event: CostEvent, baseline: Baseline, now: datetime, t: Thresholds) -> Verdict:
+def _mature(event: CostEvent, state: State, now: datetime, t: Thresholds) -> Verdict:
+    baseline = state.baseline
+    assert baseline is not None  # noqa: S101 - callers check maturity first
     cost = event.estimated_hourly_cost or 0.0
-    signals = signals_for(event, baseline, t)
+    signals = signals_for(event, baseline, t, now)
+    found = findings(event, state, t, signals.expected)
+    signals = _with_findings(event, state, signals, found, t)
     z_threshold = t.z[baseline.sensitivity]
-    score = composite(signals, z_threshold, t)
-    level = _mature_level(cost, score, t)
+    score = min(1.0, composite(signals, z_threshold, t) + sum(f.weight for f in found))
+    level = _mature_level(cost, score, any(f.strong for f in found), t)
     reasons: list[str] = []
     net = _safety_net_applies(event, signals, t)
     if net:
@@ -197,22 +324,39 @@ def _mature(event: CostEvent, baseline: Baseline, now: datetime, t: Thresholds) 
     days, count = baseline.age_days(now), baseline.stats.count
     if level is None:
         return Verdict(None, "mature", signals, days, count)
+    reasons += [f.reason for f in found]
     reasons += _z_reason(signals, z_threshold * (t.expected_z_factor if signals.expected else 1))
     if not signals.expected:
         reasons += _novelty_reasons(event, signals)
+    floor = 1.0 if net else (0.5 if any(f.strong for f in found) else 0.0)
     anomaly = Anomaly(
         severity=level,
-        score=round(max(score, 1.0 if net else 0.0), 3),
+        score=round(max(score, floor), 3),
         reasons=tuple(reasons),
-        signals={
-            "zScore": round(signals.z, 2) if signals.z is not None else 0.0,
-            "sizeNovelty": float(signals.size_novel),
-            "actorNovelty": float(signals.actor_novel),
-            "regionNovelty": float(signals.region_novel),
-            "hourlyRate": cost,
-        },
+        signals=_signal_map(
+            signals, cost, found, safetyNet=net, zOutlier=_z_points(signals, z_threshold) > 0
+        ),
     )
     return Verdict(anomaly, "mature", signals, days, count, fast_path=net)
+
+
+def evaluate(
+    event: CostEvent,
+    state: State,
+    now: datetime,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> Verdict:
+    """The verdict on one event, given the state before it (baseline and profiles) and the time."""
+    baseline = state.baseline
+    if event.action not in COST_INCREASING:
+        return _unscored(f"{event.action} ends or pauses spending", baseline, now)
+    if event.details.get("spotFulfilment"):
+        return _unscored("Spot fulfilment: the request was scored", baseline, now)
+    if event.estimated_hourly_cost is None:
+        return _unscored(event.cost_note or "hourly cost unknown", baseline, now)
+    if baseline is not None and is_mature(baseline, now, thresholds):
+        return _mature(event, state, now, thresholds)
+    return _cold(event, state, now, thresholds)
 
 
 def score_event(
@@ -221,13 +365,5 @@ def score_event(
     now: datetime,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> Verdict:
-    """The verdict on one event, given its baseline before the event and the current time."""
-    if event.action not in COST_INCREASING:
-        return _unscored(f"{event.action} ends or pauses spending", baseline, now)
-    if event.details.get("spotFulfilment"):
-        return _unscored("Spot fulfilment: the request was scored", baseline, now)
-    if event.estimated_hourly_cost is None:
-        return _unscored(event.cost_note or "hourly cost unknown", baseline, now)
-    if baseline is not None and is_mature(baseline, now, thresholds):
-        return _mature(event, baseline, now, thresholds)
-    return _cold(event, baseline, now, thresholds)
+    """The verdict from the baseline alone (no principal or account profile)."""
+    return evaluate(event, State(baseline=baseline), now, thresholds)

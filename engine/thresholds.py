@@ -44,6 +44,34 @@ class Thresholds:
     std_floor_usd: float = 0.01
     # An expected (marked) pattern alerts only this many times further out in z.
     expected_z_factor: float = 2.0
+    # Issue 9 detectors (docs/decisions/0004-unusual-not-only-expensive.json).
+    # A value (size, pair, region, network, client, principal) is known once first seen this
+    # many hours before: a pattern is normal after it recurs, not the moment it first happens.
+    recurrence_hours: float = 20.0
+    # A principal's own history counts once it made this many cost-increasing calls.
+    principal_min_calls: int = 3
+    # Count burst: quantity >= factor x the principal's largest call for the type, and + extra.
+    burst_factor: float = 4.0
+    burst_min_extra: int = 4
+    # Call-rate burst: calls in the window > factor x the principal's usual window, and >= min;
+    # a principal without history needs the floor.
+    rate_window_minutes: float = 10.0
+    rate_factor: float = 2.0
+    rate_min_calls: int = 5
+    rate_floor_calls: int = 10
+    # Size jump: this many doublings above the largest class of the baseline (with history
+    # older than `recurrence_hours`: a service the account already ran).
+    size_jump_steps: float = 3.0
+    size_jump_min_events: int = 1
+    # Unfamiliar origin counts only for principals that used at most this many networks / clients.
+    origin_max_networks: int = 4
+    origin_max_agents: int = 3
+    # ... and made at least this many calls per network / client it used (concentrated history).
+    origin_calls_per_value: int = 4
+    # z counts only when the cost is above the reference's largest by this factor: a CI job that
+    # sometimes launches 3 instead of 1 is within what it already did, however skewed.
+    z_above_max: float = 1.5
+    weight_agent: float = 0.20
 
 
 DEFAULT_THRESHOLDS = Thresholds()

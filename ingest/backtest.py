@@ -3,18 +3,22 @@ engine from a cold start with in-memory state."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine import PARSERS_KEYS, CostEvent, Replay, Skipped, Thresholds, Verdict
+from engine import DEFAULT_THRESHOLDS, PARSERS_KEYS, CostEvent, Skipped, Thresholds, Verdict
 from engine.models import COST_INCREASING
 from engine.normalize import derived_event_id
 from engine.records import looks_like_record
 from ingest.logfiles import BadInput, discover, read_records
+from ingest.memory import MemoryStore
+from ingest.processor import EventProcessor
 from pricing import Catalogue
 
 Progress = Callable[[str, int, int], None]
@@ -106,28 +110,52 @@ def collect(paths: Iterable[str | Path], progress: Progress | None = None) -> Co
     return out
 
 
+class _EventClock:
+    """The backtest's clock: the time of the record being processed."""
+
+    def __init__(self) -> None:
+        self.now = datetime(1970, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def _replay(
+    records: list[Mapping[str, Any]],
+    catalogue: Catalogue,
+    thresholds: Thresholds,
+    progress: Progress | None,
+) -> tuple[list[CostEvent], list[Skipped], dict[str, Verdict]]:
+    """Every record through the service's processor over in-memory state, in order."""
+    clock = _EventClock()
+    processor = EventProcessor(MemoryStore(), catalogue, clock, thresholds)
+    events: list[CostEvent] = []
+    skipped: list[Skipped] = []
+    verdicts: dict[str, Verdict] = {}
+    total = len(records)
+    for number, raw in enumerate(records, start=1):
+        if progress and (number % 2000 == 0 or number == total):
+            progress("scoring", number, total)
+        result, verdict = await processor.process(raw)
+        if isinstance(result, Skipped):
+            skipped.append(result)
+            continue
+        clock.now = max(clock.now, result.event_time)
+        events.append(result)
+        if verdict is not None:
+            verdicts[result.event_id] = verdict
+    return events, skipped, verdicts
+
+
 def run_backtest(
     paths: Iterable[str | Path],
     catalogue: Catalogue,
     thresholds: Thresholds | None = None,
     progress: Progress | None = None,
 ) -> BacktestResult:
-    """Read, de-duplicate, order, normalise, price and score, from a cold start."""
+    """Read, de-duplicate, order, then the service's own processor from a cold start."""
     started = time.perf_counter()
     collected = collect(paths, progress)
-    replay = Replay(catalogue) if thresholds is None else Replay(catalogue, thresholds)
-    events: list[CostEvent] = []
-    skipped: list[Skipped] = []
-    verdicts: dict[str, Verdict] = {}
-    total = len(collected.records)
-    for number, raw in enumerate(collected.records, start=1):
-        if progress and (number % 2000 == 0 or number == total):
-            progress("scoring", number, total)
-        result, verdict = replay.process(raw)
-        if isinstance(result, Skipped):
-            skipped.append(result)
-            continue
-        events.append(result)
-        if verdict is not None:
-            verdicts[result.event_id] = verdict
+    chosen = thresholds or DEFAULT_THRESHOLDS
+    events, skipped, verdicts = asyncio.run(_replay(collected.records, catalogue, chosen, progress))
     return BacktestResult(events, skipped, verdicts, collected, time.perf_counter() - started)

@@ -23,13 +23,13 @@ from typing import Any
 import orjson
 from pymongo.errors import ConnectionFailure
 
-from engine import CostEvent, KnownResource, Skipped, normalize_record
+from engine import CostEvent, Skipped
 from engine.records import iter_records
 from ingest.messages import Message, Outcome, Result
+from ingest.processor import normalize, reprice
 from ingest.steps import EventSteps
 from pricing import Catalogue
 from storage import ForeignEventError, Store, StoreUnavailableError
-from storage.resources import ResourceKey
 
 logger = logging.getLogger(__name__)
 
@@ -46,31 +46,6 @@ def utc_now() -> datetime:
 
 class PoisonError(Exception):
     """The message can never be processed; the text says why."""
-
-
-class _Recording:
-    """A ResourceContext that knows nothing and remembers what it was asked."""
-
-    def __init__(self) -> None:
-        self.asked: list[ResourceKey] = []
-
-    def lookup(
-        self, account_id: str, region: str, resource_type: str, resource_id: str
-    ) -> KnownResource | None:
-        self.asked.append((account_id, region, resource_type, resource_id))
-        return None
-
-
-class _Known:
-    """A ResourceContext answering from resources fetched beforehand."""
-
-    def __init__(self, found: dict[ResourceKey, KnownResource]) -> None:
-        self._found = found
-
-    def lookup(
-        self, account_id: str, region: str, resource_type: str, resource_id: str
-    ) -> KnownResource | None:
-        return self._found.get((account_id, region, resource_type, resource_id))
 
 
 @dataclass
@@ -176,8 +151,7 @@ class Pipeline:
     async def _record(self, raw: Any) -> str | None:
         """Process one record; the reason it is malformed, or None when it is handled."""
         self.stats.records += 1
-        recording = _Recording()
-        first = normalize_record(raw, self.catalogue, recording)
+        first, asked = normalize(raw, self.catalogue)
         if isinstance(first, Skipped):
             return self._skipped(first)
         if not first.account_id:
@@ -185,7 +159,7 @@ class Pipeline:
         tenant = await self._tenant(first)
         if tenant is None:
             return None
-        event = await self._priced(tenant, raw, first, recording.asked)
+        event = await reprice(tenant, raw, first, asked, self.catalogue, self.store.resources)
         try:
             await self._steps.run(tenant, event)
         except ForeignEventError as exc:
@@ -197,18 +171,6 @@ class Pipeline:
             return skipped.reason
         self.stats.ignored += 1
         return None
-
-    async def _priced(
-        self, tenant: str, raw: Any, first: CostEvent, asked: list[ResourceKey]
-    ) -> CostEvent:
-        """The event priced with what the inventory knows (a stored copy wins later anyway)."""
-        if not asked:
-            return first
-        found = await self.store.resources.known(tenant, asked)
-        if not found:
-            return first
-        again = normalize_record(raw, self.catalogue, _Known(found))
-        return again if isinstance(again, CostEvent) else first
 
     async def _tenant(self, event: CostEvent) -> str | None:
         """The tenant that connected the event's account; None (and audited) when none did."""

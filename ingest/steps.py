@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
-from engine import CostEvent, Verdict, delta_for, key_of, score_event
+from engine import CostEvent, Verdict
 from engine.context import changes_for
+from engine.detectors import DETECTORS, State
+from engine.process import keys_for, learning
+from engine.scoring import evaluate
 from engine.thresholds import DEFAULT_THRESHOLDS, Thresholds
-from storage import Store
 from storage.events import Step, StoredEvent
 
 if TYPE_CHECKING:
@@ -29,33 +31,52 @@ ENDING = frozenset({"stop", "terminate", "delete"})
 STEPS = ("claimed", "scored", "learned", "recorded", "tracked", "done")
 
 
+class StepPorts(Protocol):
+    """The state the steps use: `storage.Store` (MongoDB) or `ingest.memory.MemoryStore`."""
+
+    @property
+    def events(self) -> Any: ...
+    @property
+    def baselines(self) -> Any: ...
+    @property
+    def profiles(self) -> Any: ...
+    @property
+    def anomalies(self) -> Any: ...
+    @property
+    def resources(self) -> Any: ...
+
+
 class EventSteps:
     """Runs the steps of one event for one tenant."""
 
     def __init__(
         self,
-        store: Store,
+        store: StepPorts,
         clock: Callable[[], datetime],
         stats: PipelineStats,
         fault: Callable[[str, str], None],
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
         on_anomaly: Callable[[], None] | None = None,
+        enabled: frozenset[str] = frozenset(DETECTORS),
     ) -> None:
         self.store = store
         self.clock = clock
         self.stats = stats
         self.fault = fault
         self.thresholds = thresholds
+        self.enabled = enabled
+        """The detectors switched on (engine.detectors.DETECTORS; the flags' seam)."""
         self.on_anomaly = on_anomaly or (lambda: None)
         """Called when an anomaly is recorded (the notifier's wake-up)."""
 
-    async def run(self, tenant: str, event: CostEvent) -> None:
-        """Take the event from wherever it stopped last time to done."""
+    async def run(self, tenant: str, event: CostEvent) -> Verdict | None:
+        """Take the event from wherever it stopped last time to done; its verdict (None: a
+        duplicate of an event already done)."""
         claim = await self.store.events.claim(tenant, event, self.clock())
         stored = claim.stored
         if stored.step >= Step.DONE:
             self.stats.duplicates += 1
-            return
+            return None
         self.fault("claimed", event.event_id)
         if claim.new:
             self.stats.events += 1
@@ -63,28 +84,44 @@ class EventSteps:
             event = stored.cost_event()
         verdict = await self._score(tenant, event, stored)
         if stored.step < Step.LEARNED:
-            await self._learn(tenant, event)
+            await self._learn(tenant, event, verdict)
         if stored.step < Step.RECORDED:
             await self._record(tenant, event, verdict)
         if stored.step < Step.TRACKED:
             await self._track(tenant, event)
         await self.store.events.advance(tenant, event.event_id, Step.DONE)
         self.fault("done", event.event_id)
+        return verdict
+
+    async def state(self, tenant: str, event: CostEvent) -> State:
+        """The state before the event: its baseline, its principal's and account's profiles."""
+        keys = keys_for(event)
+        profiles = self.store.profiles
+        return State(
+            baseline=await self.store.baselines.get(tenant, keys.baseline),
+            principal=await profiles.get(tenant, keys.principal) if keys.principal else None,
+            account=await profiles.get(tenant, keys.account),
+            enabled=self.enabled,
+        )
 
     async def _score(self, tenant: str, event: CostEvent, stored: StoredEvent) -> Verdict:
         kept = stored.stored_verdict()
         if kept is not None:
             return kept
-        baseline = await self.store.baselines.get(tenant, key_of(event))
-        verdict = score_event(event, baseline, event.event_time, self.thresholds)
+        state = await self.state(tenant, event)
+        verdict = evaluate(event, state, event.event_time, self.thresholds)
         verdict = await self.store.events.save_verdict(tenant, event.event_id, verdict)
         self.fault("scored", event.event_id)
         return verdict
 
-    async def _learn(self, tenant: str, event: CostEvent) -> None:
-        delta = delta_for(event)
-        if delta is not None:
-            await self.store.baselines.apply(tenant, delta)
+    async def _learn(self, tenant: str, event: CostEvent, verdict: Verdict) -> None:
+        """Baseline and profiles learn the event, each exactly once (idempotent upserts)."""
+        taught = learning(event, verdict)
+        if taught.baseline is not None:
+            await self.store.baselines.apply(tenant, taught.baseline)
+        for delta in taught.profiles:
+            await self.store.profiles.apply(tenant, delta)
+        if taught.baseline is not None or taught.profiles:
             self.fault("learned", event.event_id)
         await self.store.events.advance(tenant, event.event_id, Step.LEARNED)
 

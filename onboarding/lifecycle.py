@@ -230,6 +230,7 @@ def _deleters(store: Store) -> dict[str, Callable[[str, str], Awaitable[int]]]:
     return {
         "events": store.events.delete_account,
         "baselines": store.baselines.delete_account,
+        "profiles": store.profiles.delete_account,
         "anomalies": store.anomalies.delete_account,
         "resources": store.resources.delete_account,
     }

@@ -59,6 +59,9 @@ class StoredBaseline(StoredStats):
     regions: list[str] = Field(default_factory=list)
     expected_sizes: list[str] = Field(default_factory=list)
     expected_actors: list[str] = Field(default_factory=list)
+    expected_pairs: list[str] = Field(default_factory=list)
+    size_first: dict[str, datetime] = Field(default_factory=dict)
+    pair_first: dict[str, datetime] = Field(default_factory=dict)
     sensitivity: Sensitivity = "medium"
     applied: list[str] = Field(default_factory=list)
 
@@ -76,6 +79,9 @@ class StoredBaseline(StoredStats):
             regions=frozenset(self.regions),
             expected_sizes=frozenset(self.expected_sizes),
             expected_actors=frozenset(self.expected_actors),
+            expected_pairs=frozenset(self.expected_pairs),
+            size_first={unescape_key(k): utc(v) for k, v in self.size_first.items()},
+            pair_first={unescape_key(k): utc(v) for k, v in self.pair_first.items()},
             sensitivity=self.sensitivity,
             version=self.version,
         )
@@ -90,6 +96,7 @@ def from_document(raw: dict[str, Any]) -> Baseline:
 def update_for(delta: BaselineDelta) -> dict[str, Any]:
     """The single atomic update that adds one event to its baseline (mirrors engine `apply`)."""
     when = utc(delta.event_time)
+    pair = pair_key(delta.principal, delta.size)
     update: dict[str, Any] = {
         "$setOnInsert": {
             "accountId": delta.key.account_id,
@@ -97,16 +104,14 @@ def update_for(delta: BaselineDelta) -> dict[str, Any]:
             "resourceType": delta.key.resource_type,
             "version": BASELINE_VERSION,
         },
-        "$min": {"firstSeen": when},
+        "$min": {"firstSeen": when, f"pairFirst.{escape_key(pair)}": when},
         "$max": {"lastSeen": when},
-        "$addToSet": {
-            "regions": delta.region,
-            "pairs": pair_key(delta.principal, delta.size),
-        },
+        "$addToSet": {"regions": delta.region, "pairs": pair},
         "$push": {"applied": {"$each": [delta.event_id], "$slice": -APPLIED_WINDOW}},
     }
     if delta.size is not None:
         update["$addToSet"]["sizes"] = delta.size
+        update["$min"][f"sizeFirst.{escape_key(delta.size)}"] = when
     if delta.principal is not None:
         update["$addToSet"]["actors"] = delta.principal
     if delta.cost is not None:
@@ -155,14 +160,12 @@ class Baselines:
     async def mark_expected(
         self, tenant_id: str, key: BaselineKey, size: str | None, principal: str | None
     ) -> None:
-        """Feedback: this size and this actor are expected here (engine `mark_expected`)."""
-        add: dict[str, Any] = {}
+        """Feedback: this principal launching this size is expected (engine `mark_expected`)."""
+        add: dict[str, Any] = {"expectedPairs": pair_key(principal, size)}
         if size is not None:
             add["expectedSizes"] = size
         if principal is not None:
             add["expectedActors"] = principal
-        if not add:
-            return
         await self._col.update_one(
             {"_id": baseline_id(tenant_id, key), "tenantId": tenant_id},
             {"$addToSet": add, "$setOnInsert": _identity(key)},

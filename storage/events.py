@@ -80,13 +80,20 @@ def verdict_to_dict(verdict: Verdict) -> dict[str, Any]:
     }
 
 
+def _signals(raw: dict[str, Any]) -> Signals:
+    known = {k: v for k, v in raw.items() if k in Signals.__dataclass_fields__}
+    if "fired" in known:
+        known["fired"] = tuple(known["fired"])
+    return Signals(**known)
+
+
 def verdict_from_dict(raw: dict[str, Any]) -> Verdict:
     """The inverse of `verdict_to_dict`."""
     anomaly = Anomaly.model_validate(raw["anomaly"]) if raw.get("anomaly") else None
     return Verdict(
         anomaly=anomaly,
         phase=raw["phase"],
-        signals=Signals(**raw.get("signals", {})),
+        signals=_signals(raw.get("signals") or {}),
         baseline_days=raw.get("baselineDays", 0.0),
         baseline_events=raw.get("baselineEvents", 0),
         fast_path=raw.get("fastPath", False),

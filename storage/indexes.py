@@ -12,7 +12,17 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage import accounts, anomalies, audit, baselines, events, installations, rejects, resources
+from storage import (
+    accounts,
+    anomalies,
+    audit,
+    baselines,
+    events,
+    installations,
+    profiles,
+    rejects,
+    resources,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +54,7 @@ INDEXES: tuple[Index, ...] = (
     Index(events.COLLECTION, "tenant_time", (("tenantId", ASC), ("eventTime", DESC))),
     Index(events.COLLECTION, "expire", (("expireAt", ASC),), {"expireAfterSeconds": 0}),
     Index(baselines.COLLECTION, "tenant_account", (("tenantId", ASC), ("accountId", ASC))),
+    Index(profiles.COLLECTION, "tenant_account", (("tenantId", ASC), ("accountId", ASC))),
     Index(anomalies.COLLECTION, "tenant_created", (("tenantId", ASC), ("createdAt", DESC))),
     Index(
         anomalies.COLLECTION,

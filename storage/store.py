@@ -15,6 +15,7 @@ from storage.events import Events
 from storage.indexes import ensure_indexes
 from storage.installations import Installations, OAuthStates
 from storage.migrations import migrate
+from storage.profiles import Profiles
 from storage.rejects import Rejects
 from storage.resources import Resources
 from storage.tenants import Tenants
@@ -29,6 +30,7 @@ class Store:
     accounts: Accounts
     events: Events
     baselines: Baselines
+    profiles: Profiles
     anomalies: Anomalies
     resources: Resources
     audit: AuditLog
@@ -46,6 +48,7 @@ class Store:
             accounts=Accounts(db),
             events=Events(db),
             baselines=Baselines(db),
+            profiles=Profiles(db),
             anomalies=Anomalies(db),
             resources=Resources(db),
             audit=AuditLog(db),

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from bench.scenarios._identities import Actor
 from bench.scenarios._ids import hex_id, lower_alnum, timestamp, uuid4
-from bench.scenarios._model import Event, Label, PriceBook
+from bench.scenarios._model import Event, Label, PriceBook, categorised
 
 AccountKind = Literal["mature", "new"]
 
@@ -127,7 +127,9 @@ class Account:
         label: Label | None = None,
         actor: Actor | None = None,
     ) -> None:
-        """Add a finished record to the account's log."""
+        """Add a finished record to the account's log (filling in the label's category)."""
+        if label is not None:
+            label = categorised(label, str(record.get("eventName", "")))
         self.events.append(Event(when, self.id, region, record, label, actor))
 
     def call(

@@ -82,6 +82,7 @@ def _label_line(event: Event, label: Label, first: dict[str, date]) -> dict[str,
         "label": label.kind,
         "scenario": label.scenario,
         "description": label.description,
+        "category": label.category,
     }
     if label.kind == "incident":
         line["minHourlyUsd"] = label.min_hourly_usd

@@ -39,7 +39,8 @@ class Scene:
 
     def label(self, scenario: str, description: str, usd: float) -> Label:
         """An incident label carrying this incident's id."""
-        return Label("incident", scenario, description, usd, self.plan.incident_id)
+        plan = self.plan
+        return Label("incident", scenario, description, usd, plan.incident_id, plan.category)
 
     def ec2_usd(self, instance_type: str, region: str, count: int) -> float:
         """count x the on-demand Linux price, floored to cents."""
@@ -66,7 +67,7 @@ class Scene:
         )
 
 
-def _ec2_launch(
+def ec2_launch(
     scene: Scene, actor: Actor, region: str, launch: Launch, scenario: str, why: str
 ) -> list[str]:
     usd = scene.ec2_usd(launch.instance_type, region, launch.count)
@@ -86,7 +87,7 @@ def developer_first_gpu(scene: Scene) -> None:
     acct, dev = scene.work.acct, scene.developer()
     options = [t for t in ("p4d.24xlarge", "p5.48xlarge") if acct.prices.ec2(t, acct.home)]
     itype = acct.rng.choice(options or ["p4d.24xlarge"])
-    ids = _ec2_launch(
+    ids = ec2_launch(
         scene,
         dev.actor,
         acct.home,
@@ -108,7 +109,7 @@ def compromised_key(scene: Scene) -> None:
     while left:
         count = min(left, rng.randint(3, 8))
         step = Scene(scene.work, scene.devs, when, scene.plan)
-        _ec2_launch(
+        ec2_launch(
             step,
             thief,
             region,
@@ -124,7 +125,7 @@ def compromised_key(scene: Scene) -> None:
 def x2iedn(scene: Scene) -> None:
     """A first-ever memory-optimised monster: x2iedn.32xlarge."""
     acct, dev = scene.work.acct, scene.developer()
-    ids = _ec2_launch(
+    ids = ec2_launch(
         scene,
         dev.actor,
         acct.home,
@@ -264,7 +265,7 @@ def new_actor_c6i(scene: Scene) -> None:
     actor = sso_user(
         rng, acct.id, "PowerUserAccess", "k.nakamura@contractor.example", public_ip(acct, HOSTING)
     )
-    ids = _ec2_launch(
+    ids = ec2_launch(
         scene,
         actor,
         acct.home,
@@ -278,7 +279,7 @@ def new_actor_c6i(scene: Scene) -> None:
 def first_r6i(scene: Scene) -> None:
     """Mid-priced (~$6/h): a size the account never used, 3 x r6i.8xlarge."""
     acct, dev = scene.work.acct, scene.developer()
-    ids = _ec2_launch(
+    ids = ec2_launch(
         scene,
         dev.actor,
         acct.home,
@@ -317,7 +318,7 @@ def new_account_gpu(scene: Scene) -> None:
     choices = [("p5.48xlarge", 1), ("p4d.24xlarge", 2), ("g5.12xlarge", 12)]
     options = [c for c in choices if acct.prices.ec2(c[0], acct.home)] or choices
     itype, count = rng.choice(options)
-    _ec2_launch(
+    ec2_launch(
         scene,
         owner,
         acct.home,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Literal, Protocol
@@ -10,6 +10,28 @@ from typing import Any, Literal, Protocol
 from bench.scenarios._identities import Actor
 
 LabelKind = Literal["normal", "incident"]
+# Label categories: what kind of incident, or which quiet pattern a normal call belongs to.
+INCIDENT_CATEGORIES = (
+    "expensive",
+    "day0",
+    "new-region",
+    "count-burst",
+    "rate-burst",
+    "size-jump",
+    "new-principal",
+    "unfamiliar-origin",
+    "repeat-compromise",
+    "stat-odd",
+)
+QUIET_CATEGORIES = (
+    "normal",
+    "lifecycle",
+    "second-ci-role",
+    "generation-migration",
+    "recurring-cold-start",
+)
+# Calls that stop or remove spend: their normal labels get the `lifecycle` category.
+LIFECYCLE_EVENTS = frozenset({"StopInstances", "TerminateInstances", "DeleteDBInstance"})
 
 # The cost-relevant calls, by (eventSource, eventName): every generated record with one of these
 # gets a line in labels.jsonl, and no noise record uses one.
@@ -52,6 +74,8 @@ class PriceBook(Protocol):
 
     def sagemaker(self, instance_type: str, region: str) -> float | None: ...
 
+    def elasticache(self, node_type: str, region: str) -> float | None: ...
+
 
 @dataclass(frozen=True)
 class Label:
@@ -62,6 +86,17 @@ class Label:
     description: str
     min_hourly_usd: float | None = None
     incident_id: str | None = None
+    # What kind of incident or quiet pattern this is (`expensive`, `new-region`, `lifecycle`, …);
+    # None until the account records the call, which fills in `normal` or `lifecycle`.
+    category: str | None = None
+
+
+def categorised(label: Label, event_name: str) -> Label:
+    """The label with its category filled in: lifecycle for stop/delete calls, else normal."""
+    if label.category is not None:
+        return label
+    lifecycle = label.kind == "normal" and event_name in LIFECYCLE_EVENTS
+    return replace(label, category="lifecycle" if lifecycle else label.kind)
 
 
 @dataclass(frozen=True)

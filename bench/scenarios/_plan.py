@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from random import Random
 
@@ -31,6 +31,31 @@ ASG_JUMP = "asg-desired-jump-3-to-60"
 # The attacker works at night; the ASG typo lands while the group sits at its base size.
 _HOURS = {"compromised-key-g5-fleet": 3, ASG_JUMP: 10}
 NEW_ACCOUNT_INCIDENT = "new-account-day0-gpu"
+# Subtle incidents (mostly below $5/h: unusual, not expensive), by scenario -> category; each is
+# injected once per run in a mature account once its baselines are mature.
+SUBTLE_INCIDENTS = {
+    "new-region-never-used": "new-region",
+    "new-region-first-for-principal": "new-region",
+    "count-burst-one-call": "count-burst",
+    "count-burst-asg-runaway": "count-burst",
+    "rate-burst-launch-calls": "rate-burst",
+    "size-jump-rds": "size-jump",
+    "size-jump-elasticache": "size-jump",
+    "new-principal-iam-user": "new-principal",
+    "new-principal-root": "new-principal",
+    "unfamiliar-origin-hosting-boto3": "unfamiliar-origin",
+    "repeat-compromise-three-batches": "repeat-compromise",
+    "stat-odd-developer": "stat-odd",
+    "stat-odd-ci": "stat-odd",
+}
+_SUBTLE_HOURS = {
+    "new-region-never-used": 2,
+    "repeat-compromise-three-batches": 1,
+    "count-burst-asg-runaway": 10,
+}
+# Subtle incidents and quiet patterns need a mature baseline first: only in runs this long.
+SUBTLE_MIN_DAYS = 20
+_MATURE_FROM = 15
 
 
 @dataclass(frozen=True)
@@ -79,15 +104,28 @@ class IncidentPlan:
     day: int
     hour: int
     incident_id: str
+    category: str = "expensive"
+
+
+@dataclass
+class Quiet:
+    """Normal patterns that look new but must not alert (labelled with their own category)."""
+
+    canary: bool = False
+    second_ci_day: int | None = None
+    migration_day: int | None = None
+    migration_m: str = "m6i"
+    recurring: bool = False
 
 
 @dataclass
 class AccountPlan:
-    """An account with its profile and its incidents."""
+    """An account with its profile, its incidents and its quiet patterns."""
 
     account: Account
     profile: Profile
     incidents: list[IncidentPlan] = field(default_factory=list)
+    quiet: Quiet = field(default_factory=Quiet)
 
 
 def _profile(rng: Random, index: int, asg_jump: bool) -> Profile:
@@ -172,7 +210,49 @@ def plan(config: Config, prices: PriceBook) -> list[AccountPlan]:
         jump = any(i == index and n == ASG_JUMP for i, n, _ in incidents)
         plans.append(AccountPlan(account, _profile(acct_rng, index, jump)))
     _attach(rng, plans, incidents, mature)
+    if config.days >= SUBTLE_MIN_DAYS:
+        subtle_rng = Random(f"{config.seed}:subtle")
+        _subtle(subtle_rng, plans[:mature], config.days, len(incidents) + 2)
+        _quiet(subtle_rng, plans, mature, config.days)
     return plans
+
+
+def _late_days(rng: Random, days: int, count: int) -> list[int]:
+    """Days once baselines are mature; every other one in week 3-4 when the run is long enough."""
+    late = 21 if days > 22 else _MATURE_FROM
+    return [rng.randint(late if i % 2 else _MATURE_FROM, days - 1) for i in range(count)]
+
+
+def _subtle(rng: Random, mature: list[AccountPlan], days: int, first_number: int) -> None:
+    names = list(SUBTLE_INCIDENTS)
+    rng.shuffle(names)
+    platform = [i for i, p in enumerate(mature) if p.profile.platform] or [0]
+    used: set[tuple[int, int]] = {(i, x.day) for i, p in enumerate(mature) for x in p.incidents}
+    placed: list[tuple[int, int, str]] = []
+    for n, (name, day) in enumerate(zip(names, _late_days(rng, days, len(names)), strict=True)):
+        index = rng.choice(platform) if name == "size-jump-elasticache" else n % len(mature)
+        while (index, day) in used and day > _MATURE_FROM:
+            day -= 1
+        used.add((index, day))
+        placed.append((day, index, name))
+    for number, (day, index, name) in enumerate(sorted(placed), first_number):
+        hour = _SUBTLE_HOURS.get(name) or rng.randint(9, 16)
+        category = SUBTLE_INCIDENTS[name]
+        mature[index].incidents.append(IncidentPlan(name, day, hour, f"INC-{number:02d}", category))
+
+
+def _quiet(rng: Random, plans: list[AccountPlan], mature: int, days: int) -> None:
+    for account_plan in plans[:mature]:
+        account_plan.quiet.canary = True
+    second = rng.randrange(mature)
+    plans[second].quiet.second_ci_day = rng.randint(_MATURE_FROM, min(20, days - 1))
+    moved = plans[(second + 1) % mature]
+    moved.quiet.migration_day = rng.randint(_MATURE_FROM, min(22, days - 1))
+    moved.quiet.migration_m = rng.choice(("m6i", "m7i"))
+    # The migrating account ran db.r5 before, so the move to db.r6g is part of the migration.
+    moved.profile = replace(moved.profile, db_class="db.r5.large")
+    if len(plans) > mature:
+        plans[mature].quiet.recurring = True
 
 
 def _attach(
@@ -185,5 +265,7 @@ def _attach(
         new = plans[mature]
         iid = f"INC-{len(incidents) + 1:02d}"
         new.incidents.append(
-            IncidentPlan(NEW_ACCOUNT_INCIDENT, new.account.first_day, rng.randint(14, 18), iid)
+            IncidentPlan(
+                NEW_ACCOUNT_INCIDENT, new.account.first_day, rng.randint(14, 18), iid, "day0"
+            )
         )

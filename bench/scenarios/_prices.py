@@ -26,3 +26,7 @@ class CataloguePrices:
     def sagemaker(self, instance_type: str, region: str) -> float | None:
         """SageMaker on-demand USD per hour."""
         return self._catalogue.sagemaker(instance_type, region).usd
+
+    def elasticache(self, node_type: str, region: str) -> float | None:
+        """ElastiCache (Redis OSS) on-demand USD per node-hour."""
+        return self._catalogue.elasticache(node_type, region).usd

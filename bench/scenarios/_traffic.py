@@ -203,10 +203,10 @@ def ci_day(work: Workload, day: int) -> None:
     runs = round((rng.randint(20, 30) if weekday else rng.randint(2, 5)) * work.profile.scale)
     for _ in range(runs):
         when = acct.at(day, rng.choice(CI_HOURS), rng.randint(0, 59), rng.randint(0, 59))
-        _ci_job(work, runner(work), when)
+        ci_job(work, runner(work), when)
 
 
-def _ci_job(work: Workload, actor: Actor, when: datetime) -> None:
+def ci_job(work: Workload, actor: Actor, when: datetime) -> None:
     acct, rng = work.acct, work.acct.rng
     windows = work.profile.ci_windows and rng.random() < 0.12
     itype = "m5.large" if windows else rng.choice(work.profile.ci_types)

@@ -6,16 +6,27 @@ import gzip
 import re
 import shlex
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
-from bench.scenarios import COST_EVENTS, Config, generate, write
+from bench.scenarios import (
+    COST_EVENTS,
+    INCIDENT_CATEGORIES,
+    QUIET_CATEGORIES,
+    Config,
+    generate,
+    write,
+)
 from bench.scenarios.__main__ import main
+from bench.scenarios._model import Event, Label, floor_cents
+from bench.scenarios._plan import SUBTLE_INCIDENTS
+from bench.scenarios._prices import CataloguePrices
+from engine import PARSERS_KEYS
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 LOG_NAME = re.compile(
@@ -42,6 +53,9 @@ class FixedPrices:
 
     def sagemaker(self, instance_type: str, region: str) -> float | None:
         return 28.152
+
+    def elasticache(self, node_type: str, region: str) -> float | None:
+        return 3.284
 
 
 @dataclass
@@ -126,8 +140,12 @@ def test_incident_labels_carry_a_floored_hourly_cost(small: Dataset) -> None:
         assert round(line["minHourlyUsd"], 2) == line["minHourlyUsd"]
         assert line["incidentId"].startswith("INC-")
     for line in small.labels:
-        assert set(line) >= {"eventId", "accountId", "day", "label", "scenario", "description"}
+        assert set(line) >= {
+            "eventId", "accountId", "day", "label", "scenario", "description", "category",
+        }  # fmt: skip
         assert line["label"] in ("normal", "incident")
+        allowed = INCIDENT_CATEGORIES if line["label"] == "incident" else QUIET_CATEGORIES
+        assert line["category"] in allowed, line
         assert ("minHourlyUsd" in line) == (line["label"] == "incident")
 
 
@@ -238,7 +256,8 @@ def test_min_hourly_cost_is_quantity_times_price_floored() -> None:
     labels = [e.label for e in events if e.label and e.label.kind == "incident"]
     r6i = [x.min_hourly_usd for x in labels if x.scenario == "mid-first-ever-r6i.8xlarge-x3"]
     assert r6i == [6.04]
-    assert len({x.scenario for x in labels}) == len({x.incident_id for x in labels}) == 11
+    expected = 11 + len(SUBTLE_INCIDENTS)
+    assert len({x.scenario for x in labels}) == len({x.incident_id for x in labels}) == expected
 
 
 def documented_command() -> list[str]:
@@ -260,3 +279,136 @@ def test_start_option_moves_the_calendar(tmp_path: Path) -> None:
     write(Config(days=2, seed=5, accounts=1, start=date(2027, 1, 30)), FixedPrices(), tmp_path)
     folders = {p.parts[-4:-1] for p in tmp_path.glob("AWSLogs/*/CloudTrail/*/*/*/*/*.json.gz")}
     assert {f"{y}-{m}-{d}" for y, m, d in folders} == {"2027-01-30", "2027-01-31"}
+
+
+# --- Label categories (issue 9): a full-length run with the real catalogue, no noise. ---
+
+FULL = Config(days=30, seed=1, accounts=4, noise_ratio=0.0)
+
+
+@pytest.fixture(scope="module")
+def full() -> list[Event]:
+    return generate(FULL, CataloguePrices())
+
+
+def labelled(events: list[Event]) -> list[tuple[Event, Label]]:
+    return [(e, e.label) for e in events if e.label is not None]
+
+
+def test_full_runs_are_deterministic_per_seed(full: list[Event]) -> None:
+    again = generate(FULL, CataloguePrices())
+    assert [(e.record, e.label) for e in again] == [(e.record, e.label) for e in full]
+    other = generate(replace(FULL, seed=2), CataloguePrices())
+    assert [e.record["eventID"] for e in other] != [e.record["eventID"] for e in full]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_category_appears_with_labels(seed: int) -> None:
+    events = generate(replace(FULL, seed=seed), FixedPrices())
+    kinds = {(label.kind, label.category) for _, label in labelled(events)}
+    assert {("incident", c) for c in INCIDENT_CATEGORIES} <= kinds
+    assert {("normal", c) for c in QUIET_CATEGORIES} <= kinds
+    allowed = {("incident", c) for c in INCIDENT_CATEGORIES}
+    assert kinds <= allowed | {("normal", c) for c in QUIET_CATEGORIES}
+
+
+def test_every_labelled_record_is_a_cost_event_the_engine_parses(full: list[Event]) -> None:
+    names = {(e.record["eventSource"], e.record["eventName"]) for e, _ in labelled(full)}
+    assert names <= PARSERS_KEYS
+    assert COST_EVENTS <= PARSERS_KEYS
+
+
+def catalogue_usd(prices: CataloguePrices, record: dict[str, Any]) -> float | None:
+    """Quantity x the catalogue's price of what a creating call asks for, floored to cents."""
+    request, region, name = record["requestParameters"], record["awsRegion"], record["eventName"]
+    if name == "RunInstances":
+        items = record["responseElements"]["instancesSet"]["items"]
+        unit = prices.ec2(items[0]["instanceType"], region)
+        return floor_cents(unit, len(items), "ec2")
+    quotes = {
+        "CreateDBInstance": lambda: (
+            prices.rds(request["dBInstanceClass"], region, request["engine"], request["multiAZ"]),
+            1,
+        ),
+        "CreateReplicationGroup": lambda: (
+            prices.elasticache(request["cacheNodeType"], region),
+            request["numCacheClusters"],
+        ),
+        "CreateCluster": lambda: (
+            prices.redshift(request["nodeType"], region),
+            request["numberOfNodes"],
+        ),
+        "CreateNotebookInstance": lambda: (prices.sagemaker(request["instanceType"], region), 1),
+        "CreateNodegroup": lambda: (
+            prices.ec2(request["instanceTypes"][0], region),
+            request["scalingConfig"]["desiredSize"],
+        ),
+    }
+    if name not in quotes:
+        return None
+    unit, count = quotes[name]()
+    return floor_cents(unit, count, name)
+
+
+def test_incident_costs_are_the_catalogue_price_times_quantity(full: list[Event]) -> None:
+    prices = CataloguePrices()
+    checked: Counter[str] = Counter()
+    for event, label in labelled(full):
+        if label.kind != "incident":
+            continue
+        expected = catalogue_usd(prices, event.record)
+        if expected is None:  # UpdateAutoScalingGroup: priced on the capacity it adds
+            assert event.record["eventName"] == "UpdateAutoScalingGroup"
+            continue
+        assert label.min_hourly_usd == expected, (label.scenario, event.record["eventName"])
+        checked[label.category or ""] += 1
+    assert checked.keys() == set(INCIDENT_CATEGORIES)
+
+
+def incident_calls(events: list[Event], category: str) -> dict[str, list[Event]]:
+    calls: dict[str, list[Event]] = {}
+    for event, label in labelled(events):
+        if label.kind == "incident" and label.category == category:
+            calls.setdefault(label.incident_id or "", []).append(event)
+    return calls
+
+
+def test_subtle_incidents_are_mostly_cheap_and_in_mature_accounts(full: list[Event]) -> None:
+    new_accounts = {e.account for e, x in labelled(full) if x.category == "day0"}
+    subtle = [
+        (e, x)
+        for e, x in labelled(full)
+        if x.kind == "incident" and x.category not in ("expensive", "day0")
+    ]
+    assert len({x.incident_id for _, x in subtle}) == len(SUBTLE_INCIDENTS)
+    assert all(e.account not in new_accounts for e, _ in subtle)
+    cheap = [x for _, x in subtle if x.min_hourly_usd is not None and x.min_hourly_usd < 5]
+    assert len(cheap) >= 0.8 * len(subtle)
+    assert any(e.when.day >= 22 for e, _ in subtle)  # some in week 3-4 (days 21+)
+
+
+def test_rate_burst_is_12_to_20_single_instance_calls_within_ten_minutes(
+    full: list[Event],
+) -> None:
+    (calls,) = incident_calls(full, "rate-burst").values()
+    assert 12 <= len(calls) <= 20
+    assert max(e.when for e in calls) - min(e.when for e in calls) <= timedelta(minutes=10)
+    assert all(len(e.record["responseElements"]["instancesSet"]["items"]) == 1 for e in calls)
+    assert len({e.record["userIdentity"]["arn"] for e in calls}) == 1
+
+
+def test_repeat_compromise_is_three_batches_hours_apart_the_same_day(full: list[Event]) -> None:
+    (calls,) = incident_calls(full, "repeat-compromise").values()
+    times = sorted(e.when for e in calls)
+    assert len(times) == 3 and times[0].date() == times[-1].date()
+    assert all(b - a >= timedelta(hours=2) for a, b in zip(times, times[1:], strict=False))
+
+
+def test_recurring_cold_start_runs_every_night_above_five_dollars(full: list[Event]) -> None:
+    prices = CataloguePrices()
+    nights = [(e, x) for e, x in labelled(full) if x.category == "recurring-cold-start"]
+    days = sorted(e.when.date() for e, _ in nights)
+    assert len(days) >= 5 and len(set(days)) == len(days)
+    assert (days[-1] - days[0]).days == len(days) - 1
+    assert all((catalogue_usd(prices, e.record) or 0) > 5 for e, _ in nights)
+    assert all(x.kind == "normal" for _, x in nights)

@@ -149,7 +149,7 @@ def test_mark_expected_also_silences_cold_start_and_the_safety_net() -> None:
 def test_sensitivity_moves_the_z_threshold(sensitivity: str, alerts: bool) -> None:
     base = learn([event(1.0 + (i % 2) * 0.5, at=T0 + days(i / 2)) for i in range(40)])
     base = with_sensitivity(base, sensitivity)  # type: ignore[arg-type]
-    verdict = score_event(event(2.1), base, NOW)  # z = 3.4 with mean 1.25, std 0.25
+    verdict = score_event(event(2.3), base, NOW)  # z = 3.4 (mean 1.25, floor 0.3125), > 1.5 x max
     assert (verdict.anomaly is not None) == alerts
 
 

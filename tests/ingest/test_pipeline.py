@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
 
@@ -12,8 +12,10 @@ import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
 from engine import Replay
+from ingest.memory import MemoryStore
 from ingest.messages import Message, Outcome
 from ingest.pipeline import Pipeline
+from ingest.processor import EventProcessor
 from ingest.steps import STEPS
 from pricing import Catalogue, load_catalogue
 from storage import Store, StoreUnavailableError
@@ -194,6 +196,7 @@ class _CrashAt:
 async def _snapshot(store: Store) -> tuple[Any, ...]:
     return (
         await store.baselines.for_tenant("t1"),
+        await store.profiles.for_tenant("t1"),
         [a.model_dump(exclude={"created_at"}) for a in await store.anomalies.recent("t1")],
         await store.resources.burn_rate("t1"),
         await store.events.count("t1"),
@@ -235,6 +238,33 @@ async def test_the_store_agrees_with_the_in_memory_replay(store: Store) -> None:
         assert await store.baselines.get("t1", key) == baseline
     want = sum(1 for v in verdicts if v is not None and v.anomaly is not None)
     assert await store.anomalies.count("t1") == want > 0
+
+
+async def test_the_service_and_the_backtest_run_one_processor(store: Store) -> None:
+    """The same records through the pipeline (MongoDB) and the backtest's processor (memory)."""
+    p = pipeline(store)
+    recs = _history()
+    clock = _Clock()
+    rehearsal = EventProcessor(MemoryStore(), CATALOGUE, clock, tenant="t1")
+    rehearsed: dict[str, Any] = {}
+    for rec in recs:
+        event, verdict = await rehearsal.process(rec)
+        rehearsed[str(getattr(event, "event_id", ""))] = verdict
+        await p.handle(message(rec))
+    for event_id, verdict in rehearsed.items():
+        stored = await store.events.get("t1", event_id)
+        assert stored is not None and stored.stored_verdict() == verdict
+    memory = rehearsal.ports
+    for key, baseline in memory.baselines.items.items():
+        assert await store.baselines.get("t1", key) == baseline
+    for key, profile in memory.profiles.items.items():
+        assert await store.profiles.get("t1", key) == profile
+    assert len(memory.profiles.items) == len(await store.profiles.for_tenant("t1")) == 2
+
+
+class _Clock:
+    def __call__(self) -> datetime:
+        return NOW
 
 
 def test_catalogue_is_the_real_one() -> None:

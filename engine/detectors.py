@@ -1,0 +1,277 @@
+"""The signals that find the unusual, not only the expensive: each a small pure function.
+
+A detector looks at one event and the state before it (`State`: the baseline of its account x
+service x resource type, the profile of its principal, the profile of its account) and returns a
+`Finding` or None. A strong finding is enough for a warning on its own, whatever the cost band;
+a weak one adds its weight to the composite score. Every finding carries the sentence the card
+shows. Detectors can be switched off one by one (`State.enabled`): the seam for feature flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from engine.baselines import Baseline
+from engine.models import CostEvent
+from engine.profiles import Profile, agent_family, network_of, seen_before, window_count
+from engine.sizes import largest_step, parse_size
+from engine.thresholds import Thresholds
+
+NEW_REGION = "newRegion"
+COUNT_BURST = "countBurst"
+RATE_BURST = "rateBurst"
+SIZE_JUMP = "sizeJump"
+NEW_PRINCIPAL = "newPrincipal"
+UNFAMILIAR_ORIGIN = "unfamiliarOrigin"
+UNFAMILIAR_CLIENT = "unfamiliarClient"
+DETECTORS: tuple[str, ...] = (
+    NEW_REGION,
+    COUNT_BURST,
+    RATE_BURST,
+    SIZE_JUMP,
+    NEW_PRINCIPAL,
+    UNFAMILIAR_ORIGIN,
+    UNFAMILIAR_CLIENT,
+)
+LONG_TERM_CREDENTIALS = frozenset({"IAMUser", "Root", "AWSAccount"})
+"""Principal kinds whose first launch in a mature account is suspicious on its own."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One signal that fired, how much it weighs, and why (the card's sentence)."""
+
+    signal: str
+    strong: bool
+    weight: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """What the engine knows before an event: baseline, principal and account profiles."""
+
+    baseline: Baseline | None = None
+    principal: Profile | None = None
+    account: Profile | None = None
+    enabled: frozenset[str] = frozenset(DETECTORS)
+
+
+def short_name(principal: str | None) -> str:
+    """`arn:aws:iam::1:role/path/etl` -> `role/etl`; `arn:aws:iam::1:root` -> `root`."""
+    if not principal:
+        return "an unknown principal"
+    tail = principal.rsplit(":", 1)[-1]
+    kind, _, rest = tail.partition("/")
+    return f"{kind}/{rest.rsplit('/', 1)[-1]}" if rest else tail
+
+
+def _listing(values: Iterable[str], most: int = 3) -> str:
+    items = sorted(values)
+    extra = f" and {len(items) - most} more" if len(items) > most else ""
+    return ", ".join(items[:most]) + extra
+
+
+def _has_history(p: Profile | None, now: datetime, t: Thresholds) -> bool:
+    return (
+        p is not None
+        and p.calls >= t.principal_min_calls
+        and p.known_since(now, t.recurrence_hours)
+    )
+
+
+def account_mature(account: Profile | None, now: datetime, t: Thresholds) -> bool:
+    """The account has been watched long enough for a never-seen principal or region to matter."""
+    return (
+        account is not None
+        and account.calls >= t.maturity_events
+        and account.known_since(now, t.maturity_days * 24)
+    )
+
+
+def new_region(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
+    """A region the principal (or the account) never launched in."""
+    now, region, h = event.event_time, event.region, t.recurrence_hours
+    acct, who = s.account, s.principal
+    new_for_account = (
+        acct is not None
+        and account_mature(acct, now, t)
+        and not seen_before(acct.regions, region, now, h)
+    )
+    new_for_principal = (
+        who is not None
+        and _has_history(who, now, t)
+        and not seen_before(who.regions, region, now, h)
+    )
+    if not (new_for_account or new_for_principal):
+        return None
+    name = short_name(event.actor.principal_arn)
+    if new_for_principal and who is not None:
+        where = _listing(r for r in who.regions if r != region)
+        tail = "; the account never used it either" if new_for_account else ""
+        reason = f"first launch in {region} by {name} (it always ran in {where}){tail}"
+    else:
+        where = _listing(r for r in (acct.regions if acct else {}) if r != region)
+        reason = f"first launch in {region} for this account (it runs in {where})"
+    return Finding(NEW_REGION, True, 0.0, reason)
+
+
+def count_burst(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
+    """Far more per call than the principal ever launched of this resource type."""
+    p = s.principal
+    if p is None or p.quantity_calls.get(event.resource_type, 0) < t.principal_min_calls:
+        return None
+    most = p.quantity_max.get(event.resource_type, 0)
+    limit = max(t.burst_factor * most, most + t.burst_min_extra)
+    if most <= 0 or event.quantity < limit:
+        return None
+    what = event.size or event.resource_type
+    reason = (
+        f"{event.quantity} × {what} in one call by {short_name(event.actor.principal_arn)} "
+        f"(it never launched more than {most} per call)"
+    )
+    return Finding(COUNT_BURST, True, 0.0, reason)
+
+
+def rate_window(event: CostEvent, s: State, t: Thresholds) -> int:
+    """The principal's cost-increasing calls in the rate window, this one included."""
+    recent = s.principal.recent if s.principal else ()
+    return window_count(recent, event.event_time, t.rate_window_minutes)
+
+
+def settled_rate(event: CostEvent, s: State, t: Thresholds) -> int:
+    """The busiest window among the principal's calls older than `recurrence_hours`.
+
+    Only settled history is learned: a burst in progress must not raise the bar it is measured
+    against (it would, call by call), and it becomes usual only if it recurs after that time.
+    """
+    if s.principal is None:
+        return 0
+    cutoff = event.event_time - timedelta(hours=t.recurrence_hours)
+    old = [x for x in s.principal.recent if x <= cutoff]
+    width = timedelta(minutes=t.rate_window_minutes)
+    best, start = 0, 0
+    for end, when in enumerate(old):
+        while old[start] <= when - width:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def rate_burst(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
+    """Far more calls in a short window than the principal ever made."""
+    p, now = s.principal, event.event_time
+    calls = rate_window(event, s, t)
+    if p is not None and _has_history(p, now, t):
+        usual = max(p.rate_max, settled_rate(event, s, t), 1)
+        burst = calls >= t.rate_min_calls and calls > t.rate_factor * usual
+    else:
+        usual = p.rate_max if p else 0
+        burst = calls >= t.rate_floor_calls
+    if not burst:
+        return None
+    reason = (
+        f"{calls} launch calls in {t.rate_window_minutes:g} min by "
+        f"{short_name(event.actor.principal_arn)} (its most before: {usual})"
+    )
+    return Finding(RATE_BURST, True, 0.0, reason)
+
+
+def size_jump(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
+    """A class several sizes above any this account ran for this service and resource type."""
+    b, size = s.baseline, event.size
+    parsed = parse_size(size)
+    if b is None or parsed is None or size in b.sizes or b.stats.count < t.size_jump_min_events:
+        return None
+    if b.first_seen is None or b.first_seen > event.event_time - timedelta(
+        hours=t.recurrence_hours
+    ):
+        return None
+    same_kind = (
+        x for x in b.sizes if (p := parse_size(x)) is not None and p.prefix == parsed.prefix
+    )
+    best = largest_step(same_kind)
+    if best is None or parsed.step - best[0] < t.size_jump_steps:
+        return None
+    reason = (
+        f"{size} is {parsed.step - best[0]:g} sizes above the largest {event.service} class "
+        f"this account ran ({best[1]})"
+    )
+    return Finding(SIZE_JUMP, True, 0.0, reason)
+
+
+def new_principal(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
+    """A principal with long-term credentials (IAM user, root) never seen in a mature account."""
+    now = event.event_time
+    if event.actor.type not in LONG_TERM_CREDENTIALS or not account_mature(s.account, now, t):
+        return None
+    p = s.principal
+    if p is not None and p.known_since(now, t.recurrence_hours):
+        return None
+    kind = "the root user" if event.actor.type in ("Root", "AWSAccount") else "IAM user"
+    name = short_name(event.actor.principal_arn)
+    first = "first seen today" if p is not None else "never seen before"
+    reason = f"{kind} {name} ({first}, long-term credentials) launches in a mature account"
+    return Finding(NEW_PRINCIPAL, True, 0.0, reason)
+
+
+def _novel_origin(p: Profile, seen: Mapping[str, datetime], value: str | None, limit: int,
+                  t: Thresholds, now: datetime) -> bool:  # fmt: skip
+    """A new value for a principal whose history is concentrated (many calls, few values)."""
+    concentrated = 0 < len(seen) <= min(limit, p.calls // t.origin_calls_per_value)
+    return (
+        value is not None and concentrated and not seen_before(seen, value, now, t.recurrence_hours)
+    )
+
+
+def unfamiliar_origin(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
+    """A known principal calling from a network it never used (the classic stolen key)."""
+    p, now = s.principal, event.event_time
+    if p is None or not _has_history(p, now, t):
+        return None
+    network = network_of(event.source_ip)
+    if not _novel_origin(p, p.networks, network, t.origin_max_networks, t, now):
+        return None
+    usual = _listing(n for n in p.networks if n != network)
+    reason = (
+        f"first launch by {short_name(event.actor.principal_arn)} from {network} (it used {usual})"
+    )
+    return Finding(UNFAMILIAR_ORIGIN, True, 0.0, reason)
+
+
+def unfamiliar_client(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
+    """A known principal using a client (user-agent family) it never used."""
+    p, now = s.principal, event.event_time
+    if p is None or not _has_history(p, now, t):
+        return None
+    family = agent_family(event.user_agent)
+    if not _novel_origin(p, p.agents, family, t.origin_max_agents, t, now):
+        return None
+    usual = _listing(a for a in p.agents if a != family)
+    reason = (
+        f"first launch by {short_name(event.actor.principal_arn)} with {family} (it used {usual})"
+    )
+    return Finding(UNFAMILIAR_CLIENT, False, t.weight_agent, reason)
+
+
+Detector = Callable[[CostEvent, State, Thresholds], Finding | None]
+_ALL: dict[str, Detector] = {
+    NEW_REGION: new_region,
+    COUNT_BURST: count_burst,
+    RATE_BURST: rate_burst,
+    SIZE_JUMP: size_jump,
+    NEW_PRINCIPAL: new_principal,
+    UNFAMILIAR_ORIGIN: unfamiliar_origin,
+    UNFAMILIAR_CLIENT: unfamiliar_client,
+}
+# What an expected (marked) pair still reports: a burst or a new place is another pattern.
+_AFTER_EXPECTED = frozenset({NEW_REGION, COUNT_BURST, RATE_BURST, UNFAMILIAR_ORIGIN})
+
+
+def findings(event: CostEvent, s: State, t: Thresholds, expected: bool) -> tuple[Finding, ...]:
+    """Every enabled detector's finding for the event."""
+    names = s.enabled & _AFTER_EXPECTED if expected else s.enabled
+    out = (_ALL[name](event, s, t) for name in DETECTORS if name in names)
+    return tuple(f for f in out if f is not None)

@@ -1,0 +1,197 @@
+"""In-memory ports for the backtest: the same interface `EventSteps` uses on MongoDB.
+
+The backtest runs the service's own processor (`ingest.steps.EventSteps`, `ingest.processor`) over
+these dictionaries, so it is a rehearsal of production, not a second implementation: baselines and
+profiles change through the engine's `apply`/`apply_profile` (the functions the MongoDB updates
+mirror and are tested against), the live inventory applies the very update documents
+`storage.resources.update_for` builds, and anomalies are the documents `storage.anomalies`
+would insert. Nothing here does I/O; every method is async only to fit the port.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from engine import Anomaly, Baseline, BaselineDelta, BaselineKey, CostEvent, Verdict, apply
+from engine.context import KnownResource, ResourceChange
+from engine.profiles import Profile, ProfileDelta, ProfileKey, apply_profile
+from storage.anomalies import OPEN, StoredAnomaly, document_for
+from storage.events import Claim, Step, StoredEvent, verdict_from_dict, verdict_to_dict
+from storage.resources import LiveResource, ResourceKey, update_for
+
+
+class MemoryEvents:
+    """Claims, steps and verdicts of events (the backtest has dropped duplicates already)."""
+
+    def __init__(self) -> None:
+        self._docs: dict[str, StoredEvent] = {}
+
+    async def claim(self, tenant_id: str, event: CostEvent, now: datetime) -> Claim:
+        """Store the event, or find it (a duplicate)."""
+        found = self._docs.get(event.event_id)
+        if found is not None:
+            return Claim(found, new=False)
+        doc = StoredEvent(
+            _id=event.event_id,
+            tenant_id=tenant_id,
+            account_id=event.account_id,
+            event_time=event.event_time,
+            received_at=now,
+            expire_at=now,
+            event={},
+        )
+        self._docs[event.event_id] = doc
+        return Claim(doc, new=True)
+
+    async def save_verdict(self, tenant_id: str, event_id: str, verdict: Verdict) -> Verdict:
+        """Keep the first verdict (as stored: the same round trip as MongoDB's)."""
+        doc = self._docs[event_id]
+        if doc.verdict is None:
+            doc.verdict = verdict_to_dict(verdict)
+            doc.step = max(doc.step, int(Step.SCORED))
+        return verdict_from_dict(doc.verdict)
+
+    async def advance(self, tenant_id: str, event_id: str, step: Step) -> None:
+        """Record a durable step."""
+        doc = self._docs[event_id]
+        doc.step = max(doc.step, int(step))
+
+
+class MemoryBaselines:
+    """Baselines in a dict, each delta applied once."""
+
+    def __init__(self) -> None:
+        self.items: dict[BaselineKey, Baseline] = {}
+        self._applied: set[str] = set()
+
+    async def get(self, tenant_id: str, key: BaselineKey) -> Baseline | None:
+        """The baseline or None."""
+        return self.items.get(key)
+
+    async def apply(self, tenant_id: str, delta: BaselineDelta) -> bool:
+        """Add one event once."""
+        if delta.event_id in self._applied:
+            return False
+        self._applied.add(delta.event_id)
+        self.items[delta.key] = apply(self.items.get(delta.key), delta)
+        return True
+
+
+class MemoryProfiles:
+    """Principal and account profiles in a dict, each delta applied once."""
+
+    def __init__(self) -> None:
+        self.items: dict[ProfileKey, Profile] = {}
+        self._applied: set[tuple[ProfileKey, str]] = set()
+
+    async def get(self, tenant_id: str, key: ProfileKey) -> Profile | None:
+        """The profile or None."""
+        return self.items.get(key)
+
+    async def apply(self, tenant_id: str, delta: ProfileDelta) -> bool:
+        """Add one call once."""
+        mark = (delta.key, delta.event_id)
+        if mark in self._applied:
+            return False
+        self._applied.add(mark)
+        self.items[delta.key] = apply_profile(self.items.get(delta.key), delta)
+        return True
+
+
+def _set_on(doc: dict[str, Any], update: dict[str, Any], new: bool) -> None:
+    doc.update(update.get("$set", {}))
+    if new:
+        doc.update(update.get("$setOnInsert", {}))
+
+
+class MemoryResources:
+    """The live inventory: the same update documents as MongoDB, applied to dicts."""
+
+    def __init__(self) -> None:
+        self._docs: dict[ResourceKey, dict[str, Any]] = {}
+
+    async def apply(
+        self, tenant_id: str, change: ResourceChange, event_id: str, event_time: datetime,
+        now: datetime,
+    ) -> bool:  # fmt: skip
+        """Apply a change unless a newer event already touched the resource."""
+        key = (change.account_id, change.region, change.resource_type, change.resource_id)
+        doc = self._docs.get(key)
+        if doc is not None and doc["lastEventTime"] > event_time:
+            return False
+        fresh = doc is None
+        doc = doc if doc is not None else {"_id": "|".join(key), "tenantId": tenant_id}
+        _set_on(doc, update_for(change, event_id, event_time, now), fresh)
+        self._docs[key] = doc
+        return True
+
+    def _live(self, key: ResourceKey) -> LiveResource | None:
+        doc = self._docs.get(key)
+        return LiveResource.from_mongo(doc) if doc is not None else None
+
+    async def known(
+        self, tenant_id: str, keys: list[ResourceKey]
+    ) -> dict[ResourceKey, KnownResource]:
+        """What the inventory knows of these resources (ended ones excluded)."""
+        found: dict[ResourceKey, KnownResource] = {}
+        for key in dict.fromkeys(keys):
+            res = self._live(key)
+            if res is not None and res.state != "ended":
+                found[key] = res.known()
+        return found
+
+    async def running_count(self, tenant_id: str, keys: list[ResourceKey]) -> int:
+        """How many of these resources are running now."""
+        return sum(
+            1 for key in dict.fromkeys(keys) if (r := self._live(key)) and r.state == "running"
+        )
+
+
+class MemoryAnomalies:
+    """Anomaly records (the backtest reports them; nothing is delivered)."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, StoredAnomaly] = {}
+
+    async def create(
+        self, tenant_id: str, event: CostEvent, anomaly: Anomaly, now: datetime
+    ) -> bool:
+        """Record once."""
+        if event.event_id in self.items:
+            return False
+        self.items[event.event_id] = document_for(tenant_id, event, anomaly, now)
+        return True
+
+    async def open_for_resources(
+        self, tenant_id: str, account_id: str, resource_ids: list[str]
+    ) -> list[StoredAnomaly]:
+        """Open or snoozed anomalies of the account that name any of these resources."""
+        ids = set(resource_ids)
+        return [
+            a
+            for a in self.items.values()
+            if a.account_id == account_id and a.status in OPEN and ids & set(a.resource_ids)
+        ]
+
+    async def set_status(
+        self, tenant_id: str, anomaly_id: str, status: Any, now: datetime, *, by: str | None = None
+    ) -> bool:
+        """Change the status (the backtest resolves anomalies whose resources ended)."""
+        found = self.items.get(anomaly_id)
+        if found is None:
+            return False
+        found.status, found.status_at, found.status_by = status, now, by
+        return True
+
+
+@dataclass
+class MemoryStore:
+    """The ports `EventSteps` needs, in memory (attribute names as on `storage.Store`)."""
+
+    events: MemoryEvents = field(default_factory=MemoryEvents)
+    baselines: MemoryBaselines = field(default_factory=MemoryBaselines)
+    profiles: MemoryProfiles = field(default_factory=MemoryProfiles)
+    resources: MemoryResources = field(default_factory=MemoryResources)
+    anomalies: MemoryAnomalies = field(default_factory=MemoryAnomalies)

@@ -1,0 +1,113 @@
+"""The one event processor: normalise (priced from the inventory), then the durable steps.
+
+    normalize(raw)          record -> CostEvent, remembering which resources it asked about
+    reprice(...)            ask the inventory port for them, normalise again when it knows some
+    EventSteps.run(...)     claim -> score -> learn -> record -> track -> done (ingest.steps)
+
+The service (`ingest.pipeline.Pipeline`) runs these per SQS message over MongoDB; the backtest
+(`ingest.backtest`) runs them per record over `ingest.memory.MemoryStore`. Same code path, so
+the backtest is an exact rehearsal of production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from engine import CostEvent, KnownResource, Skipped, Thresholds, Verdict, normalize_record
+from engine.detectors import DETECTORS
+from engine.thresholds import DEFAULT_THRESHOLDS
+from ingest.steps import EventSteps, StepPorts
+from pricing import Catalogue
+
+ResourceKey = tuple[str, str, str, str]
+
+
+class _Recording:
+    """A ResourceContext that knows nothing and remembers what it was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[ResourceKey] = []
+
+    def lookup(
+        self, account_id: str, region: str, resource_type: str, resource_id: str
+    ) -> KnownResource | None:
+        self.asked.append((account_id, region, resource_type, resource_id))
+        return None
+
+
+class _Known:
+    """A ResourceContext answering from resources fetched beforehand."""
+
+    def __init__(self, found: dict[ResourceKey, KnownResource]) -> None:
+        self._found = found
+
+    def lookup(
+        self, account_id: str, region: str, resource_type: str, resource_id: str
+    ) -> KnownResource | None:
+        return self._found.get((account_id, region, resource_type, resource_id))
+
+
+class InventoryPort(Protocol):
+    """What the processor asks the live inventory."""
+
+    async def known(
+        self, tenant_id: str, keys: list[ResourceKey]
+    ) -> dict[ResourceKey, KnownResource]:
+        """What the inventory knows of these resources."""
+        ...
+
+
+def normalize(raw: Any, catalogue: Catalogue) -> tuple[CostEvent | Skipped, list[ResourceKey]]:
+    """The record normalised without inventory, and the resources it asked about."""
+    recording = _Recording()
+    return normalize_record(raw, catalogue, recording), recording.asked
+
+
+async def reprice(
+    tenant: str, raw: Any, first: CostEvent, asked: list[ResourceKey], catalogue: Catalogue,
+    inventory: InventoryPort,
+) -> CostEvent:  # fmt: skip
+    """The event priced with what the inventory knows (a stored copy wins later anyway)."""
+    if not asked:
+        return first
+    found = await inventory.known(tenant, asked)
+    if not found:
+        return first
+    again = normalize_record(raw, catalogue, _Known(found))
+    return again if isinstance(again, CostEvent) else first
+
+
+class EventProcessor:
+    """Records in, verdicts out, state in the given ports (the backtest's driver)."""
+
+    def __init__(
+        self,
+        ports: StepPorts,
+        catalogue: Catalogue,
+        clock: Callable[[], datetime],
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
+        enabled: frozenset[str] = frozenset(DETECTORS),
+        tenant: str = "backtest",
+    ) -> None:
+        from ingest.pipeline import PipelineStats
+
+        self.ports = ports
+        self.catalogue = catalogue
+        self.tenant = tenant
+        self.stats = PipelineStats()
+        self.steps = EventSteps(
+            ports, clock, self.stats, lambda step, event_id: None, thresholds, enabled=enabled
+        )
+
+    async def process(self, raw: Any) -> tuple[CostEvent | Skipped, Verdict | None]:
+        """One record through the service's path: the event (anomaly filled) and its verdict."""
+        first, asked = normalize(raw, self.catalogue)
+        if isinstance(first, Skipped):
+            return first, None
+        event = await reprice(self.tenant, raw, first, asked, self.catalogue, self.ports.resources)
+        verdict = await self.steps.run(self.tenant, event)
+        if verdict is not None and verdict.anomaly is not None:
+            event = event.model_copy(update={"anomaly": verdict.anomaly})
+        return event, verdict
