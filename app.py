@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aioboto3
+import aiohttp
 import orjson
 import redis.asyncio as aioredis
 from aiobotocore.config import AioConfig
@@ -228,8 +229,14 @@ def _slack(
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         api_url=settings.slack_api_url,
     )
+    session = aiohttp.ClientSession()  # one connection pool for every alert posted
+    stack.push_async_callback(session.close)  # closed after the notifier has stopped
     notifier = Notifier(
-        store, StoreRecipients(services), api_url=settings.slack_api_url, gate=governance
+        store,
+        StoreRecipients(services),
+        api_url=settings.slack_api_url,
+        gate=governance,
+        session=session,
     )
     stop = asyncio.Event()
     task = asyncio.create_task(notifier.run(stop), name="slack-notifier")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import orjson
 import redis.asyncio as aioredis
 
@@ -85,6 +86,7 @@ class Result:
     cards: int
     send_seconds: float
     decisions: dict[str, int]
+    recorded_ms: list[float]  # send → anomaly record: the ingest part of the latency
 
     def figure(self, share: float) -> float:
         """A percentile in ms (NaN when no card arrived)."""
@@ -100,10 +102,15 @@ async def measure(endpoint: str, rate: float, seconds: float, pollers: int) -> R
     governance = Governance(
         store, PanicSwitch(redis, prefix), load_policy(), lambda: datetime.now(UTC)
     )
-    async with FakeSlack() as slack:
+    async with FakeSlack() as slack, aiohttp.ClientSession() as http:
         slack.add_workspace(TOKEN, team_id=TENANT, bot_user_id="UBENCH")
         notifier = Notifier(
-            store, Recipients(), api_url=slack.base_url, gate=governance, concurrency=8
+            store,
+            Recipients(),
+            api_url=slack.base_url,
+            gate=governance,
+            concurrency=8,
+            session=http,  # one connection pool, as the service's notifier keeps
         )
         stop = asyncio.Event()
         notifying = asyncio.create_task(notifier.run(stop))
@@ -130,7 +137,14 @@ async def measure(endpoint: str, rate: float, seconds: float, pollers: int) -> R
     for entry in await store.audit.recent(TENANT, limit=100_000):
         decisions[entry.kind] = decisions.get(entry.kind, 0) + 1
     await redis.aclose()
-    return Result(len(background), len(sent_at), latencies, cards, send_seconds, decisions)
+    recorded = [
+        (a.created_at.replace(tzinfo=UTC).timestamp() - before) * 1000
+        for e, before in sent_at.items()
+        if (a := await store.anomalies.get(TENANT, e)) is not None
+    ]
+    return Result(
+        len(background), len(sent_at), latencies, cards, send_seconds, decisions, recorded
+    )
 
 
 async def stream(
@@ -182,6 +196,8 @@ def lines(result: Result, rate: float) -> list[str]:
     return [
         f"latency SQS send → card in Slack: {figures} ms over {len(result.latencies_ms)} of "
         f"{result.launches} fast-path launches ({verdict} the p99 ≤ {GOAL_P99_MS:g} ms goal)",
+        "  of which send → anomaly record: p50 "
+        f"{_p(result.recorded_ms, 0.5):,.0f}, p99 {_p(result.recorded_ms, 0.99):,.0f} ms",
         f"  stream: {result.sent:,} messages in {result.send_seconds:.1f} s "
         f"({result.sent / result.send_seconds:,.1f} msg/s, target {rate:g}); "
         f"{result.cards} cards posted",
@@ -190,6 +206,10 @@ def lines(result: Result, rate: float) -> list[str]:
             f"{k.removeprefix('governance.')} {v}" for k, v in sorted(result.decisions.items())
         ),
     ]
+
+
+def _p(values: list[float], share: float) -> float:
+    return percentile(values, share) if values else math.nan
 
 
 def main(argv: list[str] | None = None) -> int:
