@@ -355,6 +355,9 @@ async def compare(clean: Store, chaos: Store) -> list[str]:
             await clean.baselines.for_tenant(TENANT), await chaos.baselines.for_tenant(TENANT)
         )
     )
+    profiles = (await clean.profiles.for_tenant(TENANT), await chaos.profiles.for_tenant(TENANT))
+    if profiles[0] != profiles[1]:
+        problems.append(f"profiles differ: {len(profiles[0])} clean vs {len(profiles[1])} chaos")
     want = {a.id: a.severity for a in await clean.anomalies.recent(TENANT, limit=100_000)}
     got = {a.id: a.severity for a in await chaos.anomalies.recent(TENANT, limit=100_000)}
     if want != got:

@@ -46,6 +46,19 @@ SWEEP: list[tuple[str, dict[str, Any]]] = [
     ("no per-size history", {"size_history_min": 10**9}),
     ("actor weight 0.30", {"weight_actor": 0.30}),
     ("no std floor", {"std_floor_ratio": 0.0}),
+    # Issue 9 detectors (docs/decisions/0004-unusual-not-only-expensive.json).
+    ("recurrence 6 h", {"recurrence_hours": 6.0}),
+    ("recurrence 36 h", {"recurrence_hours": 36.0}),
+    ("z above max x1.0", {"z_above_max": 1.0}),
+    ("z above max x2.0", {"z_above_max": 2.0}),
+    ("burst factor 2", {"burst_factor": 2.0, "burst_min_extra": 2}),
+    ("burst factor 8", {"burst_factor": 8.0}),
+    ("rate factor 1.5", {"rate_factor": 1.5, "rate_min_calls": 4}),
+    ("rate factor 3", {"rate_factor": 3.0}),
+    ("size jump 2 steps", {"size_jump_steps": 2.0}),
+    ("size jump 4 steps", {"size_jump_steps": 4.0}),
+    ("origin 2 calls/network", {"origin_calls_per_value": 2}),
+    ("origin 8 calls/network", {"origin_calls_per_value": 8}),
 ]
 
 
@@ -112,13 +125,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_run(name: str, outcome: Outcome, detailed: bool) -> None:
+def _print_run(name: str, outcome: Outcome, detailed: bool, missed: bool = True) -> None:
     print(overall_line(outcome, name))
     if detailed:
         for line in category_lines(outcome):
             print(line)
-        for item in outcome.missed:
-            print(f"    not fully alerted: {item}")
+        for item in outcome.missed if missed else ():
+            print(f"    missed: {item}")
 
 
 def _score(
@@ -133,7 +146,7 @@ def _score(
     total = merged(per_seed.values())
     if not as_json:
         label = f"{name} [seeds {','.join(map(str, data))}]" if len(data) > 1 else name
-        _print_run(label, total, name == CHOSEN)
+        _print_run(label, total, name == CHOSEN, missed=len(data) == 1)
     return {
         "name": name,
         "seeds": {str(s): o.as_json() for s, o in per_seed.items()},
@@ -160,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = [_score(catalogue, data, n, t, args.json) for n, t in candidates(args.sweep)]
     if args.json:
         report = {"days": args.days, "accounts": args.accounts, "seeds": seeds}
-        report |= {"generationSeconds": took, "runs": runs}
+        report |= {"generation_seconds": took, "runs": runs}
         print(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
     return 0
 

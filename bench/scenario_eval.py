@@ -69,8 +69,23 @@ class Outcome:
     def as_json(self) -> dict[str, Any]:
         """Machine-readable figures."""
         out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
-        for key in ("incident_categories", "quiet_categories"):
-            out[key] = {k: vars(v) for k, v in sorted(out[key].items())}
+        out["incident_categories"] = {
+            name: {
+                "incidents": c.incidents, "caught": c.caught,
+                "recall": _rate(c.caught, c.incidents),
+                "calls": c.calls, "calls_alerted": c.calls_alerted,
+                "call_recall": _rate(c.calls_alerted, c.calls),
+            }
+            for name, c in sorted(self.incident_categories.items())
+        }  # fmt: skip
+        out["quiet_categories"] = {
+            name: {
+                "events": c.events, "scored": c.scored, "alerts": c.alerts,
+                "false_alert_rate": _rate(c.alerts, c.scored),
+                "repeats_scored": c.repeats_scored, "repeats_alerts": c.repeats_alerts,
+            }
+            for name, c in sorted(self.quiet_categories.items())
+        }  # fmt: skip
         out["false_alert_rate_mature"] = _rate(self.normal_mature_false, self.normal_mature)
         out["false_alert_rate_all"] = _rate(self.normal_all_false, self.normal_all)
         return out
@@ -169,7 +184,7 @@ class _Join:
     def finish(self, scenario_of: Mapping[str, str]) -> Outcome:
         o = self.outcome
         o.incidents, o.incidents_alerted = len(self.caught), sum(self.caught.values())
-        for incident, severities in self.calls.items():
+        for incident, severities in sorted(self.calls.items()):
             counts = o.incident_categories.setdefault(self.category_of[incident], Category())
             counts.incidents += 1
             counts.events += len(severities)
@@ -177,7 +192,8 @@ class _Join:
             counts.calls += len(severities)
             alerted = sum(s in ALERTING for s in severities)
             counts.calls_alerted += alerted
-            if alerted < len(severities):
+            partial = alerted < len(severities) and self.category_of[incident] in CALL_LEVEL
+            if not alerted or partial:
                 rated = ", ".join(sorted({s or "no alert" for s in severities}))
                 o.missed.append(
                     f"{incident} {self.category_of[incident]} {scenario_of[incident]}: "

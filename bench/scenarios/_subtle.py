@@ -181,7 +181,7 @@ def size_jump_elasticache(scene: Scene) -> None:
 
 def _stranger(scene: Scene, ip: str, user_agent: str) -> Actor:
     acct = scene.work.acct
-    taken = {h.name for h in acct.humans}
+    taken = {e.actor.name for e in acct.events if e.actor is not None}
     name = acct.rng.choice([n for n in STRANGERS if n not in taken] or ["ops-temp-2"])
     return iam_user(acct.rng, acct.id, name, ip, user_agent)
 
