@@ -12,13 +12,20 @@ Nothing here does I/O at import time.
 
 from __future__ import annotations
 
+import signal
+import sys
+
+if __name__ == "__main__":
+    # `python app.py`: a SIGTERM while the libraries below load is a clean stop too; main()
+    # then takes over, and the event loop's handlers after it.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+
 import asyncio
 import contextlib
 import dataclasses
+import hmac
 import logging
 import os
-import signal
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,11 +33,11 @@ from typing import TYPE_CHECKING, Any
 
 import aioboto3
 import aiohttp
-import orjson
 import redis.asyncio as aioredis
 from aiobotocore.config import AioConfig
 from aiohttp import web
 from botocore.exceptions import ClientError
+from pydantic import SecretStr
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import SlackConfig
@@ -46,6 +53,7 @@ from bot.services import SlackServices
 from governance import Governance, PanicSwitch, Policy, PolicyError, load_policy
 from ingest.consumer import Consumer, ConsumerConfig
 from ingest.pipeline import Pipeline
+from logconfig import AccessLogger, configure_logging
 from onboarding.callback import callback_routes
 from onboarding.connect import CALLBACK_PATH, CallbackTokens, LinkSettings, callback_url
 from onboarding.validation import aioboto3_factory, validator
@@ -54,6 +62,7 @@ from scheduler import JobRunner, Scheduler
 from scheduler.jobs import Jobs
 from settings import ConfigError, Settings, load_settings, mask_url
 from storage import Store, StoreConfigError, TokenCipher, open_store
+from storage.clock import utc_now as _utc_now
 from storage.tenants import DEV_TENANT
 
 if TYPE_CHECKING:
@@ -70,6 +79,7 @@ ZOMBIE_SCAN_EVERY = timedelta(days=6)  # the weekly job scans every account a we
 # Share of the visibility timeout that shutdown waits for batches in flight: past the timeout
 # SQS hands their messages out again anyway, and the rest of the budget closes the clients.
 DRAIN_SHARE = 0.8
+MAX_POLL_WAIT = 20
 
 
 @dataclass
@@ -100,43 +110,6 @@ POLICY = web.AppKey("policy", Policy)
 SERVICES = web.AppKey("services", Services)
 
 
-# --- logging -------------------------------------------------------------------------------
-
-_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
-    "message",
-    "asctime",
-    "taskName",
-}
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object a line: time, level, logger, message, then the record's `extra` fields."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """The record as one line of JSON."""
-        entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        entry.update((k, v) for k, v in vars(record).items() if k not in _RECORD_FIELDS)
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry, default=str).decode()
-
-
-def configure_logging(level: str) -> None:
-    """Send every log record to stderr as JSON lines, at `level` and above."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    for old in root.handlers[:]:
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(level)
-
-
 # --- start-up and shutdown -----------------------------------------------------------------
 
 
@@ -145,7 +118,8 @@ def build_app(settings: Settings) -> web.Application:
 
     policy.json is read and validated here: a bad one raises PolicyError (one line).
     """
-    app = web.Application()
+    # The access log without query values: /slack/oauth_redirect carries the OAuth code.
+    app = web.Application(handler_args={"access_log_class": AccessLogger})
     app[SETTINGS] = settings
     app[POLICY] = load_policy(settings.policy_file)
     app.cleanup_ctx.append(_lifecycle)
@@ -294,10 +268,6 @@ async def _start_scheduler(scheduler: Scheduler, stack: contextlib.AsyncExitStac
     return scheduler
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def _open_store(settings: Settings, stack: contextlib.AsyncExitStack) -> Store:
     uri = settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None
     key = settings.token_key.get_secret_value() if settings.token_key else None
@@ -340,6 +310,7 @@ async def _start_consumer(
             queue_url=settings.sqs_queue_url,
             pollers=settings.pollers,
             visibility_timeout=settings.visibility_timeout,
+            wait_seconds=_poll_wait(settings.visibility_timeout),
         ),
     )
     task = asyncio.create_task(consumer.run(), name="sqs-consumer")
@@ -347,6 +318,11 @@ async def _start_consumer(
     services.consumer, services.consumer_task = consumer, task
     # Registered after the SQS client, so it runs first: drain, then close the client.
     stack.push_async_callback(_drain, services, DRAIN_SHARE * settings.visibility_timeout)
+
+
+def _poll_wait(visibility_timeout: int) -> int:
+    """The long poll's wait: 20 s, or less so a stop (which lets it end) fits the drain bound."""
+    return max(1, min(MAX_POLL_WAIT, int(DRAIN_SHARE * visibility_timeout / 2)))
 
 
 def _report_consumer_end(task: asyncio.Task[None]) -> None:
@@ -376,8 +352,12 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """MongoDB, Redis and SQS answer (checked concurrently); also the ingest counters."""
-    settings, services = request.app[SETTINGS], request.app[SERVICES]
+    """MongoDB, Redis and SQS answer (checked concurrently). Anyone sees ready or not and the
+    failing dependencies' names; the operator (`Authorization: Bearer $DD0C_OPS_TOKEN`) also
+    sees each check's answer and the ingest counters."""
+    settings, services = request.app[SETTINGS], request.app.get(SERVICES)
+    if services is None:
+        return web.json_response({"ready": False, "failing": ["start-up"]}, status=503)
     names = ("mongodb", "redis", "sqs")
     results = await asyncio.gather(
         _check(services.store.ping, _store_target(settings, services.store)),
@@ -385,9 +365,22 @@ async def readyz(request: web.Request) -> web.Response:
         _check_sqs(settings, services),
     )
     checks = dict(zip(names, results, strict=True))
-    ready = all(result in ("ok", "not configured") for result in results)
-    body = {"ready": ready, "checks": checks, "ingest": _ingest_stats(services)}
-    return web.json_response(body, status=200 if ready else 503)
+    failing = [name for name, result in checks.items() if result not in ("ok", "not configured")]
+    body: dict[str, Any] = {"ready": not failing, "failing": failing}
+    if is_operator(request, settings.ops_token):
+        body |= {"checks": checks, "ingest": _ingest_stats(services)}
+    return web.json_response(body, status=503 if failing else 200)
+
+
+def is_operator(request: web.Request, token: SecretStr | None) -> bool:
+    """Whether the request carries `Authorization: Bearer <token>` (never true when unset)."""
+    if token is None:
+        return False
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    expected = token.get_secret_value().encode()
+    return hmac.compare_digest(given.strip().encode("utf-8", "replace"), expected)
 
 
 async def _check(probe: Callable[[], Awaitable[Any]], target: str) -> str:
@@ -434,66 +427,104 @@ def _ingest_stats(services: Services) -> dict[str, Any]:
 # --- running -------------------------------------------------------------------------------
 
 
+SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGINT before the event loop's own handlers were in place."""
+
+
+def _stop_early(signum: int, frame: object) -> None:
+    raise _Stopped(signum)
+
+
 def run(settings: Settings) -> int:
     """Serve on 0.0.0.0:PORT until SIGTERM/SIGINT, then shut down cleanly; the exit code."""
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_level_third_party)
     return asyncio.run(_serve(settings))
 
 
 async def _serve(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in SIGNALS:
         loop.add_signal_handler(signum, stop.set)
     app = build_app(settings)
     runner = web.AppRunner(app, shutdown_timeout=HTTP_SHUTDOWN_TIMEOUT)
     try:
-        if not await _setup(runner):
-            return 1
+        failed = await _setup(runner, stop)
+        if failed is not None:
+            return failed
         try:
             return await _listen_until(stop, runner, settings.port)
         finally:
             await runner.cleanup()
     finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in SIGNALS:
             loop.remove_signal_handler(signum)
+            signal.signal(signum, _stop_early)  # while asyncio.run winds down
 
 
 async def _listen_until(stop: asyncio.Event, runner: web.AppRunner, port: int) -> int:
     """Serve HTTP until `stop` is set, then stop polling SQS first; the exit code."""
-    try:
-        await web.TCPSite(runner, "0.0.0.0", port).start()
-    except OSError as exc:
-        logger.error("cannot listen on port %d: %s", port, exc.strerror or exc)
-        return 1
-    logger.info("serving", extra={"port": port})
-    await stop.wait()
+    if not stop.is_set():
+        try:
+            await web.TCPSite(runner, "0.0.0.0", port).start()
+        except OSError as exc:
+            logger.error("cannot listen on port %d: %s", port, exc.strerror or exc)
+            return 1
+        logger.info("serving", extra={"port": port})
+        await stop.wait()
     logger.info("signal received: stopping")
     runner.app[SERVICES].stop_ingest()
     return 0
 
 
-async def _setup(runner: web.AppRunner) -> bool:
-    """Run start-up; False (logged) when it failed for any reason but bad configuration."""
+async def _setup(runner: web.AppRunner, stop: asyncio.Event) -> int | None:
+    """Run start-up, cancelled when `stop` is set first (what it built so far is closed).
+
+    None when it finished; else the exit code: 0 stopped by a signal, 1 failed (logged).
+    """
+    setup = asyncio.create_task(runner.setup(), name="start-up")
+    stopped = asyncio.create_task(stop.wait(), name="start-up-signal")
     try:
-        await runner.setup()
+        await asyncio.wait({setup, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    setup.cancel()  # no-op when it has finished
+    try:
+        await setup
+    except asyncio.CancelledError:
+        if not stop.is_set():
+            raise  # _serve itself was cancelled
+        logger.info("signal received during start-up: stopped")
+        return 0
     except StoreConfigError:
         raise
     except Exception as exc:
         logger.exception("start-up failed (%s)", type(exc).__name__)
-        return False
-    return True
+        return 1
+    return None
 
 
 def main(overrides: Mapping[str, str] | None = None) -> int:
-    """Load settings from the environment (plus `overrides`) and serve; the exit code."""
+    """Load settings from the environment (plus `overrides`) and serve; the exit code.
+
+    SIGTERM/SIGINT at any point, start-up included, end it cleanly with 0.
+    """
+    previous = {signum: signal.signal(signum, _stop_early) for signum in SIGNALS}
     try:
         settings = load_settings({**os.environ, **(overrides or {})})
         load_policy(settings.policy_file)  # a bad policy.json stops here, in one line
         return run(settings)
+    except _Stopped:
+        return 0
     except (ConfigError, StoreConfigError, PolicyError) as exc:
         print(f"dd0c-cost: {exc}", file=sys.stderr)
         return 2
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pymongo.errors import PyMongoError
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -27,8 +28,11 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _MIN_TOKEN_KEY = 32
+_MIN_OPS_TOKEN = 24
 # Environment variables whose values are never shown (describe() says "set" / "unset").
-SECRETS = frozenset({"SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET", "DD0C_TOKEN_KEY"})
+SECRETS = frozenset(
+    {"SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET", "DD0C_TOKEN_KEY", "DD0C_OPS_TOKEN"}
+)
 # Connection strings: shown with their credentials masked.
 _MASKED = frozenset({"MONGODB_URI", "REDIS_URL"})
 
@@ -105,6 +109,62 @@ def _http_url(value: Any) -> str | None:
     return text
 
 
+def _scrubbed(message: str, secrets: list[str]) -> str:
+    """`message` (a library's) with every secret-looking part of the value it was about masked."""
+    for secret in sorted((part for part in secrets if len(part) >= 3), key=len, reverse=True):
+        message = message.replace(secret, "***")
+    return message.splitlines()[0][:200] if message else "unreadable"
+
+
+def _url_secrets(url: str) -> list[str]:
+    """The userinfo (whole and each half) and every query value of `url`."""
+    rest = url.partition("://")[2]
+    authority, _, query = rest.partition("?")
+    userinfo = authority.rpartition("@")[0] if "@" in authority else ""
+    parts = [userinfo, *userinfo.split(":")] if userinfo else []
+    return parts + [pair.partition("=")[2] for pair in query.split("&")]
+
+
+def _mongodb_problem(uri: str) -> str | None:
+    """Why pymongo would refuse `uri` (parsed without any DNS lookup), or None."""
+    # The parser behind pymongo.uri_parser.parse_uri, minus the SRV lookup (no I/O here).
+    from pymongo.uri_parser_shared import _validate_uri
+
+    try:
+        _validate_uri(uri, validate=True, warn=False)
+    except (ValueError, TypeError, UnicodeError, PyMongoError) as exc:
+        return _scrubbed(str(exc), _url_secrets(uri))
+    return None
+
+
+def _redis_problem(url: str) -> str | None:
+    """Why redis-py would refuse `url`, or None."""
+    from redis.connection import parse_url
+
+    try:
+        parse_url(url)
+    except (ValueError, TypeError, UnicodeError) as exc:
+        return _scrubbed(str(exc), _url_secrets(url))
+    return None
+
+
+def _token_key_problem(value: str) -> str | None:
+    """Why the token cipher or the callback signer would refuse DD0C_TOKEN_KEY, or None."""
+    from onboarding.connect import CallbackTokens
+    from storage.crypto import TokenCipher
+    from storage.errors import StoreConfigError
+
+    try:
+        value.encode("utf-8")
+        TokenCipher.from_setting(value)
+        CallbackTokens.from_setting(value)
+    except UnicodeError:
+        return "must be text (it holds bytes that are not UTF-8)"
+    except (StoreConfigError, ValueError) as exc:
+        return str(exc).removeprefix("DD0C_TOKEN_KEY").lstrip(": ")
+    return None
+
+
 class Settings(BaseSettings):
     """Everything the service reads from its environment (DESIGN.md, "Configuration")."""
 
@@ -137,6 +197,10 @@ class Settings(BaseSettings):
     pollers: int = Field(default=2, validation_alias="DD0C_POLLERS")
     visibility_timeout: int = Field(default=60, validation_alias="DD0C_VISIBILITY_TIMEOUT")
     log_level: LogLevel = Field(default="INFO", validation_alias="LOG_LEVEL")
+    log_level_third_party: LogLevel | None = Field(
+        default=None, validation_alias="LOG_LEVEL_THIRD_PARTY"
+    )
+    ops_token: SecretStr | None = Field(default=None, validation_alias="DD0C_OPS_TOKEN")
     # Governance and the scheduler (governance/, scheduler/).
     policy_file: str = Field(default=DEFAULT_POLICY_FILE, validation_alias="DD0C_POLICY_FILE")
     redis_prefix: str = Field(default="dd0c:", validation_alias="DD0C_REDIS_PREFIX")
@@ -144,8 +208,13 @@ class Settings(BaseSettings):
     @field_validator("mongodb_uri", mode="before")
     @classmethod
     def _mongodb_uri(cls, value: Any) -> Any:
-        if value is not None and not str(value).startswith(("mongodb://", "mongodb+srv://")):
+        if value is None:
+            return value
+        if not str(value).startswith(("mongodb://", "mongodb+srv://")):
             raise _invalid("must be a mongodb:// or mongodb+srv:// connection string", value)
+        problem = _mongodb_problem(str(value))
+        if problem:
+            raise _invalid(f"is not a valid MongoDB connection string: {problem}", echo=False)
         return value
 
     @field_validator("redis_url", mode="before")
@@ -155,6 +224,9 @@ class Settings(BaseSettings):
             return value
         if not str(value).startswith(("redis://", "rediss://", "unix://")):
             raise _invalid("must be a redis://, rediss:// or unix:// URL", value)
+        problem = _redis_problem(str(value))
+        if problem:
+            raise _invalid(f"is not a valid Redis URL: {problem}", echo=False)
         return value
 
     @field_validator(
@@ -198,6 +270,17 @@ class Settings(BaseSettings):
     def _token_key(cls, value: Any) -> Any:
         if value is not None and len(str(value)) < _MIN_TOKEN_KEY:
             raise _invalid(f"must be at least {_MIN_TOKEN_KEY} characters long", echo=False)
+        if value is not None:
+            problem = _token_key_problem(str(value))
+            if problem:
+                raise _invalid(problem, echo=False)
+        return value
+
+    @field_validator("ops_token", mode="before")
+    @classmethod
+    def _ops_token(cls, value: Any) -> Any:
+        if value is not None and len(str(value).strip()) < _MIN_OPS_TOKEN:
+            raise _invalid(f"must be at least {_MIN_OPS_TOKEN} characters long", echo=False)
         return value
 
     @field_validator("port", mode="before")
@@ -232,9 +315,11 @@ class Settings(BaseSettings):
             raise _invalid("must be 1-64 letters, digits or : _ . - (a Redis key prefix)", value)
         return value
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "log_level_third_party", mode="before")
     @classmethod
-    def _log_level(cls, value: Any) -> str:
+    def _log_level(cls, value: Any) -> str | None:
+        if value is None:  # LOG_LEVEL_THIRD_PARTY unset: INFO, or LOG_LEVEL if higher
+            return None
         text = str(value).strip().upper()
         if text not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise _invalid("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL", value)

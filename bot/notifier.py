@@ -17,6 +17,17 @@ severity is claimed and the gate decides first (panic, snooze, info, strict: gov
 
 Every wait and every call must end before the lease does, so no other replica can claim an
 anomaly while it is being posted: under normal operation each alert is posted once.
+
+A chat.postMessage that times out is not posted again while its answer can still come: Slack
+may have accepted it and be slow to say so, and a second call would post the card twice (Slack
+has no idempotency key for chat.postMessage). The request is kept open and its late answer (the
+ts) settles the alert; only when the claim would end first is it given up (deferred: the claim
+expires and the alert is tried again). Finding the first post instead — message `metadata`
+read back with `conversations.history` — would need `channels:history`, `groups:history` and
+`im:history`, i.e. reading every message of the customer's channels, for this alone; the
+manifest does not ask for them. Cards still carry `metadata` (event_type `dd0c_anomaly`, the
+anomaly id), so a post made twice anyway (the connection broke after Slack accepted it) can be
+recognised. Errors Slack answered (5xx, 429) are retried as before.
 """
 
 from __future__ import annotations
@@ -27,7 +38,7 @@ import math
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import aiohttp
@@ -38,6 +49,7 @@ from bot import messages
 from bot.blocks.alert import alert_message
 from bot.blocks.message import section, to_dicts
 from storage.anomalies import EVERY_SEVERITY, PUSHED, SlackMessage, StoredAnomaly
+from storage.clock import utc_now as _utcnow
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -68,6 +80,7 @@ FREE_RATE_LIMITS = 3  # 429s per call that do not count toward max_attempts
 MAX_RETRY_AFTER = 60.0  # seconds; a longer Retry-After is capped
 POLL_INTERVAL = 1.0  # seconds between looks at the outbox when nobody wakes the notifier
 LEASE_MARGIN = 1.0  # seconds kept between the last call's timeout and the end of the lease
+METADATA_EVENT = "dd0c_anomaly"  # the event_type of the metadata every card carries
 
 
 class Gate(Protocol):
@@ -104,6 +117,7 @@ class NotifierStats:
     rate_limited: int = 0
     fallbacks: int = 0
     deferred: int = 0
+    late_answers: int = 0  # chat.postMessage answers awaited past the timeout (not re-posted)
 
     def settled(self, state: Settled) -> None:
         """Count one alert settled in `state`."""
@@ -167,10 +181,6 @@ def alert_card(anomaly: StoredAnomaly, now: datetime) -> tuple[str, list[dict[st
 def _ids(anomaly: StoredAnomaly) -> dict[str, str]:
     """The log fields that identify an alert (never a token)."""
     return {"tenant_id": anomaly.tenant_id, "anomaly_id": anomaly.id}
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Notifier:
@@ -307,10 +317,11 @@ class Notifier:
 
     def _client(self, token: str) -> AsyncWebClient:
         # Retries are this module's policy, so the SDK's own retry handlers are switched off.
+        # The SDK's own timeout is the lease: `_attempt` decides when to stop waiting.
         return AsyncWebClient(
             token=token,
             base_url=self._api_url,
-            timeout=math.ceil(self._timeout) + 1,
+            timeout=math.ceil(self._lease.total_seconds()) + 1,
             session=self._session,
             retry_handlers=[],
         )
@@ -382,29 +393,75 @@ class Notifier:
         self, delivery: _Delivery, channel: str, text: str, blocks: list[dict[str, Any]]
     ) -> str:
         """chat.postMessage; the message's ts."""
+        metadata = {
+            "event_type": METADATA_EVENT,
+            "event_payload": {"anomaly_id": delivery.anomaly.id},
+        }
         response = await self._call(
             delivery,
             lambda: delivery.client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                metadata=metadata,
+                unfurl_links=False,
+                unfurl_media=False,
             ),
+            repeatable=False,
         )
         return str(response["ts"])
 
     async def _call(
-        self, delivery: _Delivery, request: Callable[[], Awaitable[AsyncSlackResponse]]
+        self,
+        delivery: _Delivery,
+        request: Callable[[], Awaitable[AsyncSlackResponse]],
+        *,
+        repeatable: bool = True,
     ) -> AsyncSlackResponse:
-        """Make one Slack call, retrying per the policy; raises _SlackFailure or _Deferred."""
+        """Make one Slack call, retrying per the policy; raises _SlackFailure or _Deferred.
+
+        A call that is not `repeatable` (a post) is never abandoned on a timeout (`_attempt`).
+        """
         budget = _Budget()
         delay = 0.0
         while True:
             await self._wait(delivery, max(delay, self._rate_limit_left(delivery.tenant_id)))
             budget.calls += 1
             try:
-                async with asyncio.timeout(self._timeout):
-                    return await request()
+                return await self._attempt(delivery, request, repeatable)
             except _TRANSPORT_ERRORS as exc:
                 failure = _classify(exc)
             delay = self._retry_delay(delivery.tenant_id, failure, budget)
+
+    async def _attempt(
+        self,
+        delivery: _Delivery,
+        request: Callable[[], Awaitable[AsyncSlackResponse]],
+        repeatable: bool,
+    ) -> AsyncSlackResponse:
+        """One attempt; past the timeout a repeatable one is cancelled, a post awaited."""
+        if repeatable:
+            async with asyncio.timeout(self._timeout):
+                return await request()
+        call = asyncio.ensure_future(request())
+        try:
+            done, _ = await asyncio.wait({call}, timeout=self._timeout)
+            if not done:
+                self.stats.late_answers += 1
+                logger.warning(
+                    "chat.postMessage unanswered after %.1f s: waiting for it, not posting again",
+                    self._timeout,
+                    extra=_ids(delivery.anomaly),
+                )
+                left = delivery.deadline - asyncio.get_running_loop().time()
+                done, _ = await asyncio.wait({call}, timeout=max(left, 0.0))
+            if not done:
+                raise _Deferred("chat.postMessage still unanswered when the claim ends")
+            return call.result()
+        finally:
+            if not call.done():
+                call.cancel()
+                await asyncio.gather(call, return_exceptions=True)
 
     def _retry_delay(self, tenant_id: str, failure: _SlackFailure, budget: _Budget) -> float:
         """Seconds to wait before the next attempt; raises the failure when there is none."""

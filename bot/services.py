@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from storage import Store
+from storage.clock import utc_now
 from storage.installations import tenant_id_for
 
 if TYPE_CHECKING:
     from bot.onboarding import Onboarding
     from governance import Governance
-
-
-def utc_now() -> datetime:
-    """The wall clock, in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass

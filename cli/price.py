@@ -23,11 +23,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
 from pricing import Catalogue, PricingError, Quote, load_catalogue
+from pricing.catalogue import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
-HOURS_PER_MONTH = 730
 Service = Literal[
     "ec2",
     "rds",

@@ -9,7 +9,7 @@ from typing import Any
 from cli._output import money
 from engine import CostEvent
 from engine.scoring import fired_signals
-from ingest.backtest import BacktestResult
+from ingest.backtest import BacktestResult, Conflict
 
 SEVERITY_ORDER = ("critical", "warning", "info")
 DETAILED = ("critical", "warning")
@@ -41,7 +41,8 @@ def _alert_lines(event: CostEvent) -> Iterator[str]:
 def _header(summary: dict[str, Any]) -> Iterator[str]:
     yield (
         f"dd0c-cost backtest: {summary['files']:,} files, {summary['recordsRead']:,} records "
-        f"({summary['duplicatesDropped']:,} duplicates dropped), "
+        f"({summary['duplicatesDropped']:,} duplicates dropped, "
+        f"{summary['conflictingDuplicates']:,} conflicting), "
         f"{summary['firstEvent'] or '-'} → {summary['lastEvent'] or '-'}"
     )
     yield (
@@ -99,10 +100,27 @@ def _actors(events: list[CostEvent]) -> Iterator[str]:
         yield f"  {launches[who]:>6}  {money(hourly[who]):>14}  {alerts[who]:>4}  {who}"
 
 
+def _conflicts(conflicts: list[Conflict]) -> Iterator[str]:
+    """Duplicate eventIDs with other content: suspicious, a launch could hide behind one."""
+    if not conflicts:
+        return
+    yield ""
+    yield (
+        f"Conflicting duplicates ({len(conflicts)}): the same eventID with other content; "
+        "the first record was kept, check the others"
+    )
+    for c in conflicts[:TOP]:
+        yield f"  {c.event_id}: kept {c.first_event} (sha256 {c.first_digest[:12]})"
+        yield f"  {'':>{len(c.event_id)}}  dropped {c.event} (sha256 {c.digest[:12]})"
+    if len(conflicts) > TOP:
+        yield f"  … and {len(conflicts) - TOP} more"
+
+
 def render(result: BacktestResult) -> str:
     """The whole report as text."""
     lines = [
         *_header(result.summary()),
+        *_conflicts(result.collected.conflicts),
         *_alerts(result.events),
         *_costliest(result.events),
         *_actors(result.events),

@@ -7,6 +7,8 @@ Exit codes: 0 after a clean shutdown (SIGTERM/SIGINT); 1 start-up failed; 2 bad 
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -28,6 +30,8 @@ def register(sub: SubParsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until stopped; the exit code."""
+    # A SIGTERM while the service's libraries load is a clean stop (app.main takes over after).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     # Imported here so that the other sub-commands never load aiohttp, aioboto3 or redis.
     import app
 

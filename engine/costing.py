@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from engine.models import COST_INCREASING
 from engine.parsers import Draft
 from pricing import Catalogue, Quote
+from pricing.catalogue import HOURS_PER_MONTH
 
-HOURS_PER_MONTH = 730.0
 LAMBDA_MIN_MEMORY_MB = 128
 SPOT_NOTE = "Spot launch priced at the on-demand rate (an upper bound)"
 ENDS_NOTE = "ends spending; nothing started"

@@ -39,10 +39,21 @@ def _skipped(raw: Any, reason: str, malformed: bool = False) -> Skipped:
     )
 
 
+def record_digest(raw: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of a record's canonical JSON (sorted keys): equal content, equal digest."""
+    try:
+        text = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS, default=str)
+    except orjson.JSONEncodeError as exc:  # nested past orjson's limit, or a non-str key
+        raise NormalizeError(f"record cannot be serialised: {exc}") from None
+    return hashlib.sha256(text).hexdigest()
+
+
 def derived_event_id(raw: Mapping[str, Any]) -> str:
     """A stable id for a record published without eventID (same record, same id)."""
-    digest = hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS, default=str))
-    return "derived-" + digest.hexdigest()[:32]
+    try:
+        return "derived-" + record_digest(raw)[:32]
+    except NormalizeError as exc:
+        raise NormalizeError(f"record cannot be identified without an eventID: {exc}") from None
 
 
 def _draft(parser: Any, rec: CloudTrailRecord) -> Draft | NotCost:

@@ -9,13 +9,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from engine.errors import NormalizeError
 
 JsonDict = dict[str, Any]
+
+# CloudTrail began in 2013; AWS in 2006. A time outside these bounds is not a real API call, and
+# letting it through would overflow datetime arithmetic downstream (retention, baselines' ages).
+EARLIEST_EVENT_TIME: Final = datetime(2006, 1, 1, tzinfo=UTC)
+LATEST_EVENT_TIME: Final = datetime(2100, 1, 1, tzinfo=UTC)
+# Bodies nest records at most as a list of log files or envelopes: [{"Records": [...]}, ...].
+MAX_LIST_NESTING: Final = 4
+# Real records nest about 10 levels; MongoDB refuses documents past 100, orjson past 255.
+MAX_JSON_DEPTH: Final = 64
 
 
 class _Lenient(BaseModel):
@@ -81,7 +90,13 @@ class CloudTrailRecord(_Lenient):
     @field_validator("event_time")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if not EARLIEST_EVENT_TIME <= value < LATEST_EVENT_TIME:
+            raise ValueError(
+                f"{value.isoformat()} is outside {EARLIEST_EVENT_TIME.year}–"
+                f"{LATEST_EVENT_TIME.year - 1}"
+            )
+        return value
 
     @property
     def account_id(self) -> str | None:
@@ -115,12 +130,25 @@ def parse_record(raw: Mapping[str, Any]) -> CloudTrailRecord:
 def iter_records(obj: Any) -> Iterator[Any]:
     """Yield the CloudTrail records inside a bare record, an EventBridge envelope or a log file.
 
-    Anything else is yielded as-is, so the caller reports it as malformed (nothing is lost).
+    Anything else is yielded as-is, so the caller reports it as malformed (nothing is lost);
+    so is a list nested deeper than `MAX_LIST_NESTING` (no recursion: any depth is safe).
     """
-    if isinstance(obj, list):
-        for item in obj:
-            yield from iter_records(item)
-        return
+    stack: list[tuple[Iterator[Any], int]] = [(iter((obj,)), 0)]
+    while stack:
+        items_, depth = stack[-1]
+        item = next(items_, _END)
+        if item is _END:
+            stack.pop()
+        elif isinstance(item, list) and depth < MAX_LIST_NESTING:
+            stack.append((iter(item), depth + 1))
+        else:
+            yield from _unwrap(item)
+
+
+_END = object()
+
+
+def _unwrap(obj: Any) -> Iterator[Any]:
     if isinstance(obj, Mapping):
         records = obj.get("Records")
         if isinstance(records, list):
@@ -131,6 +159,25 @@ def iter_records(obj: Any) -> Iterator[Any]:
             yield detail
             return
     yield obj
+
+
+def json_depth(obj: Any, limit: int = MAX_JSON_DEPTH) -> int:
+    """How deep containers nest in a parsed JSON value, counted up to `limit + 1` (no recursion)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth > limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def looks_like_record(obj: Any) -> bool:

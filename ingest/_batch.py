@@ -42,6 +42,7 @@ class ConsumerStats:
     receive_errors: int = 0
     in_flight: int = 0
     paused: int = 0
+    released: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,34 @@ async def process_batch(
 ) -> None:
     """Handle and settle one received batch; returns when every group has finished."""
     await _Batch(sqs, handler, settings, stats, messages).run()
+
+
+async def release(
+    sqs: SQSClient, queue_url: str, stats: ConsumerStats, messages: Sequence[Message]
+) -> None:
+    """Make received, unprocessed messages visible again at once (a stopping consumer's)."""
+    entries = _visibility_entries(messages, 0)
+    try:
+        response = await sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=entries)
+    except Exception:
+        logger.warning("ChangeMessageVisibilityBatch failed while stopping", exc_info=True)
+        stats.visibility_failures += len(messages)
+        return
+    failures = _failures(list(messages), response["Failed"])
+    _log_failures("ChangeMessageVisibilityBatch", failures)
+    stats.visibility_failures += len(failures)
+    stats.released += len(messages) - len(failures)
+    logger.info("stopping: %d received messages made visible again", len(messages) - len(failures))
+
+
+def _visibility_entries(
+    messages: Sequence[Message], timeout: int
+) -> list[ChangeMessageVisibilityBatchRequestEntryTypeDef]:
+    """ChangeMessageVisibilityBatch entries (the Id is the message's index)."""
+    return [
+        {"Id": str(n), "ReceiptHandle": m.receipt_handle, "VisibilityTimeout": timeout}
+        for n, m in enumerate(messages)
+    ]
 
 
 def group_in_order(messages: Sequence[Message]) -> list[list[Message]]:
@@ -177,10 +206,7 @@ class _Batch:
     async def _change_visibility(self, messages: list[Message], timeout: int) -> None:
         if not messages:
             return
-        entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
-            {"Id": str(n), "ReceiptHandle": m.receipt_handle, "VisibilityTimeout": timeout}
-            for n, m in enumerate(messages)
-        ]
+        entries = _visibility_entries(messages, timeout)
         async with self._visibility_lock:
             try:
                 response = await self._sqs.change_message_visibility_batch(

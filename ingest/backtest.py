@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from engine import DEFAULT_THRESHOLDS, PARSERS_KEYS, CostEvent, Skipped, Thresholds, Verdict
+from engine.errors import NormalizeError
 from engine.models import COST_INCREASING
-from engine.normalize import derived_event_id
+from engine.normalize import derived_event_id, record_digest
 from engine.records import looks_like_record
 from ingest.logfiles import BadInput, discover, read_records
 from ingest.memory import MemoryStore
@@ -22,6 +23,21 @@ from ingest.processor import EventProcessor
 from pricing import Catalogue
 
 Progress = Callable[[str, int, int], None]
+# What `_take` remembers per eventID: the record itself when it is cost-relevant (it is kept for
+# the replay anyway, and comparing dicts is cheaper than hashing every record), else its
+# (eventSource, eventName). Digests are computed only for the rare conflict.
+Seen = dict[str, Mapping[str, Any] | tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """A duplicate eventID with other content: the first record is kept, this one dropped."""
+
+    event_id: str
+    first_digest: str
+    digest: str
+    first_event: str
+    event: str
 
 
 @dataclass
@@ -32,6 +48,7 @@ class Collected:
     files: int = 0
     records_read: int = 0
     duplicates: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
     not_cost: int = 0
     bad: list[BadInput] = field(default_factory=list)
 
@@ -57,6 +74,7 @@ class BacktestResult:
             "files": self.collected.files,
             "recordsRead": self.collected.records_read,
             "duplicatesDropped": self.collected.duplicates,
+            "conflictingDuplicates": len(self.collected.conflicts),
             "notCostEvents": self.collected.not_cost,
             "unreadable": len(self.collected.bad),
             "costEvents": len(self.events),
@@ -77,7 +95,7 @@ def _event_id(raw: Mapping[str, Any]) -> str:
     return event_id if isinstance(event_id, str) and event_id else derived_event_id(raw)
 
 
-def _take(raw: Any, out: Collected, seen: set[str], source: Path) -> None:
+def _take(raw: Any, out: Collected, seen: Seen, source: Path) -> None:
     out.records_read += 1
     if isinstance(raw, BadInput):
         out.bad.append(raw)
@@ -85,22 +103,50 @@ def _take(raw: Any, out: Collected, seen: set[str], source: Path) -> None:
     if not looks_like_record(raw):
         out.bad.append(BadInput(str(source), "not a CloudTrail record: no eventName/eventSource"))
         return
-    event_id = _event_id(raw)
-    if event_id in seen:
-        out.duplicates += 1
+    try:
+        event_id = _event_id(raw)
+    except NormalizeError as exc:
+        out.bad.append(BadInput(str(source), exc.reason))
         return
-    seen.add(event_id)
-    if (raw["eventSource"], raw["eventName"]) in PARSERS_KEYS:
-        out.records.append(raw)
+    key = (raw["eventSource"], raw["eventName"])
+    mark: Mapping[str, Any] | tuple[str, str] = raw if key in PARSERS_KEYS else key
+    first = seen.setdefault(event_id, mark)
+    if first is mark:
+        if isinstance(mark, tuple):
+            out.not_cost += 1
+        else:
+            out.records.append(mark)
+    elif first == mark:
+        out.duplicates += 1
     else:
-        out.not_cost += 1
+        out.conflicts.append(_conflict(event_id, first, raw))
+
+
+def _conflict(event_id: str, first: Mapping[str, Any] | tuple[str, str], raw: Any) -> Conflict:
+    def digest(record: Mapping[str, Any] | tuple[str, str]) -> str:
+        if isinstance(record, tuple):
+            return "-"  # a record that is not a cost event: only its name was kept
+        try:
+            return record_digest(record)
+        except NormalizeError:
+            return "?"
+
+    def name(record: Mapping[str, Any] | tuple[str, str]) -> str:
+        source, event = record if isinstance(record, tuple) else _key(record)
+        return f"{source} {event}"
+
+    return Conflict(event_id, digest(first), digest(raw), name(first), name(raw))
+
+
+def _key(raw: Mapping[str, Any]) -> tuple[str, str]:
+    return raw["eventSource"], raw["eventName"]
 
 
 def collect(paths: Iterable[str | Path], progress: Progress | None = None) -> Collected:
     """Read every log under `paths`; keep cost-relevant records once each, sorted by time."""
     files, missing = discover(paths)
     out = Collected(files=len(files), bad=list(missing))
-    seen: set[str] = set()
+    seen: Seen = {}
     for number, path in enumerate(files, start=1):
         for raw in read_records(path):
             _take(raw, out, seen, path)

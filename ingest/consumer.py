@@ -2,8 +2,13 @@
 
 Each poller receives a batch, hands it to `ingest._batch` (groups concurrently, each group in
 order, then settle) and only then polls again, so at most `pollers × batch_size` messages are
-in flight. `stop()` cancels the long polls that are waiting, lets the batches being processed
-finish and settle, and then `run()` returns.
+in flight. `stop()` starts no new poll and lets the batches being processed finish and settle.
+A long poll already waiting is not cancelled: SQS may have picked messages for it, and a
+cancelled request would leave them hidden until the visibility timeout with one more receive
+counted (repeated restarts would push healthy messages toward the DLQ). It ends by itself within
+`wait_seconds`; whatever it brings is made visible again at once (ChangeMessageVisibilityBatch
+to 0), unprocessed. So `run()` returns within `wait_seconds` (+ `STOP_SLACK`) plus the batches
+in flight; only a poll still open after that is cancelled, as a last resort.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ingest._batch import BatchSettings, ConsumerStats, process_batch
+from ingest._batch import BatchSettings, ConsumerStats, process_batch, release
 from ingest.messages import Handler, Message
 
 if TYPE_CHECKING:
@@ -27,6 +32,8 @@ __all__ = ["Consumer", "ConsumerConfig", "ConsumerStats"]
 logger = logging.getLogger(__name__)
 
 MAX_VISIBILITY_TIMEOUT = 43_200
+STOP_SLACK = 3.0
+"""Seconds past `wait_seconds` that a stop waits for a long poll's answer before cancelling it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +91,9 @@ class Consumer:
         self._stop_requested = False
         self._stopping = asyncio.Event()
         self._receives: set[asyncio.Task[list[Message]]] = set()
+        # Received after stop(): handed back once every poll has ended, so that a poll still
+        # waiting cannot pick them up again.
+        self._unprocessed: list[Message] = []
 
     async def run(self) -> None:
         """Poll until `stop()`; return once every batch in flight has been settled."""
@@ -99,6 +109,8 @@ class Consumer:
         async with asyncio.TaskGroup() as pollers:
             for number in range(self._config.pollers):
                 pollers.create_task(self._poll(), name=f"sqs-poller-{number}")
+        if self._unprocessed:
+            await release(self._sqs, self._config.queue_url, self.stats, self._unprocessed)
         logger.info("consumer stopped", extra={"queue_url": self._config.queue_url})
 
     def stop(self) -> None:
@@ -118,8 +130,20 @@ class Consumer:
         )
 
     def _interrupt(self) -> None:
+        if self._stopping.is_set():
+            return
         self._stopping.set()
+        assert self._loop is not None
+        self._loop.call_later(self._config.wait_seconds + STOP_SLACK, self._abandon_receives)
+
+    def _abandon_receives(self) -> None:
+        """Last resort: cancel long polls that outlived their own wait (a hung connection)."""
         for receive in self._receives:
+            logger.warning(
+                "long poll still open %.0f s after stop: cancelled",
+                self._config.wait_seconds + STOP_SLACK,
+                extra={"queue_url": self._config.queue_url},
+            )
             receive.cancel()
 
     async def _gate_closed(self) -> bool:
@@ -150,16 +174,18 @@ class Consumer:
                 await self._back_off(failures, error)
                 continue
             failures = 0
-            if messages:
+            if messages and self._stopping.is_set():
+                self.stats.received += len(messages)
+                self._unprocessed.extend(messages)
+            elif messages:
                 self.stats.received += len(messages)
                 self.stats.in_flight += len(messages)
                 await process_batch(self._sqs, self._handler, self._batch, self.stats, messages)
 
     async def _receive_unless_stopped(self) -> list[Message]:
-        """Receive one batch; `stop()` cancels the long poll and this returns no messages.
+        """Receive one batch; a poll cancelled after a stop (last resort) returns no messages.
 
-        Whatever a cancelled poll might have received stays in the queue and becomes visible
-        again after the visibility timeout.
+        Whatever such a poll might have received stays hidden until the visibility timeout.
         """
         receive = asyncio.create_task(self._receive())
         self._receives.add(receive)

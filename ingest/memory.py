@@ -28,11 +28,14 @@ class MemoryEvents:
     def __init__(self) -> None:
         self._docs: dict[str, StoredEvent] = {}
 
-    async def claim(self, tenant_id: str, event: CostEvent, now: datetime) -> Claim:
-        """Store the event, or find it (a duplicate)."""
+    async def claim(
+        self, tenant_id: str, event: CostEvent, now: datetime, digest: str | None = None
+    ) -> Claim:
+        """Store the event, or find it (a duplicate; a conflict when the digests differ)."""
         found = self._docs.get(event.event_id)
         if found is not None:
-            return Claim(found, new=False)
+            differs = None not in (digest, found.digest) and digest != found.digest
+            return Claim(found, new=False, conflict=differs)
         doc = StoredEvent(
             _id=event.event_id,
             tenant_id=tenant_id,
@@ -41,6 +44,7 @@ class MemoryEvents:
             received_at=now,
             expire_at=now,
             event={},
+            digest=digest,
         )
         self._docs[event.event_id] = doc
         return Claim(doc, new=True)

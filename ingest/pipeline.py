@@ -9,6 +9,11 @@ Every write is idempotent on the CloudTrail eventID and the event document recor
 durable step, so a duplicate, a redelivery or a crash between any two steps ends with the same
 state as one clean pass. Input that can never succeed is POISON: recorded with its reason, left
 for the queue's redrive policy to move to the DLQ. Storage failures propagate (RETRY).
+
+Poison is decided on the first receive, never by retrying: bodies nested deeper than
+`MAX_JSON_DEPTH`, times outside the engine's range, and — as a last line — any OverflowError or
+RecursionError while handling a message (values no datetime or 64-bit integer can hold, shapes
+too deep to walk). Those depend on the input alone, so a retry could only fail the same way.
 """
 
 from __future__ import annotations
@@ -17,19 +22,21 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
 from pymongo.errors import ConnectionFailure
 
 from engine import CostEvent, Skipped
-from engine.records import iter_records
+from engine.normalize import record_digest
+from engine.records import MAX_JSON_DEPTH, iter_records, json_depth
 from ingest.messages import Message, Outcome, Result
 from ingest.processor import normalize, reprice
 from ingest.steps import EventSteps
 from pricing import Catalogue
 from storage import ForeignEventError, Store, StoreUnavailableError
+from storage.clock import utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +44,6 @@ MAX_BODY_BYTES = 256 * 1024
 READY_TIMEOUT = 2.0
 Fault = Callable[[str, str], None]
 """Called with (step, eventID) after each durable write; tests raise there to simulate crashes."""
-
-
-def utc_now() -> datetime:
-    """The wall clock, in UTC."""
-    return datetime.now(UTC)
 
 
 class PoisonError(Exception):
@@ -60,6 +62,7 @@ class PipelineStats:
     poison: int = 0
     unrouted: int = 0
     anomalies: int = 0
+    conflicts: int = 0
 
 
 def parse_body(body: str, max_bytes: int) -> list[Any]:
@@ -71,6 +74,8 @@ def parse_body(body: str, max_bytes: int) -> list[Any]:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise PoisonError(f"not JSON: {exc}") from None
+    if json_depth(parsed) > MAX_JSON_DEPTH:
+        raise PoisonError(f"too deeply nested: more than {MAX_JSON_DEPTH} levels")
     records = list(iter_records(parsed))
     if not records:
         raise PoisonError("no CloudTrail record in the message")
@@ -122,6 +127,8 @@ class Pipeline:
             problems = [await self._record(raw) for raw in records]
         except PoisonError as exc:
             return await self._reject(message, str(exc))
+        except (OverflowError, RecursionError) as exc:
+            return await self._reject(message, f"unprocessable: {type(exc).__name__}: {exc}")
         except ConnectionFailure as exc:
             self._store_down = True
             raise StoreUnavailableError(f"MongoDB unreachable: {type(exc).__name__}") from exc
@@ -160,11 +167,42 @@ class Pipeline:
         if tenant is None:
             return None
         event = await reprice(tenant, raw, first, asked, self.catalogue, self.store.resources)
+        digest = record_digest(raw)
         try:
-            await self._steps.run(tenant, event)
+            conflict = (await self._steps.run(tenant, event, digest)).conflict
         except ForeignEventError as exc:
             return str(exc)
+        if conflict is not None:
+            return await self._conflict(tenant, event, conflict.stored.digest, digest)
         return None
+
+    async def _conflict(self, tenant: str, event: CostEvent, first: str | None, digest: str) -> str:
+        """Record a duplicate eventID with other content (audit once); the reason to reject it.
+
+        The first record is kept: an event cannot change, and a second record under a known
+        eventID (a p4d.24xlarge after a t3.micro) is how an expensive launch could hide.
+        """
+        self.stats.conflicts += 1
+        reason = (
+            f"conflicting duplicate: event {event.event_id} is stored with content sha256 "
+            f"{first}, this record has sha256 {digest}; the first is kept"
+        )
+        await self.store.audit.record(
+            tenant,
+            "ingest.conflicting-duplicate",
+            reason,
+            self.clock(),
+            {
+                "eventId": event.event_id,
+                "accountId": event.account_id,
+                "eventName": event.event_name,
+                "size": event.size,
+                "firstDigest": first,
+                "digest": digest,
+            },
+            entry_id=f"conflict:{event.event_id}:{digest}",
+        )
+        return reason
 
     def _skipped(self, skipped: Skipped) -> str | None:
         if skipped.malformed:

@@ -107,7 +107,7 @@ class EventProcessor:
         if isinstance(first, Skipped):
             return first, None
         event = await reprice(self.tenant, raw, first, asked, self.catalogue, self.ports.resources)
-        verdict = await self.steps.run(self.tenant, event)
+        verdict = (await self.steps.run(self.tenant, event)).verdict
         if verdict is not None and verdict.anomaly is not None:
             event = event.model_copy(update={"anomaly": verdict.anomaly})
         return event, verdict

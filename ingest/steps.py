@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -20,7 +21,7 @@ from engine.detectors import DETECTORS, State
 from engine.process import keys_for, learning
 from engine.scoring import evaluate
 from engine.thresholds import DEFAULT_THRESHOLDS, Thresholds
-from storage.events import Step, StoredEvent
+from storage.events import Claim, Step, StoredEvent
 
 if TYPE_CHECKING:
     from ingest.pipeline import PipelineStats
@@ -29,6 +30,14 @@ logger = logging.getLogger(__name__)
 
 ENDING = frozenset({"stop", "terminate", "delete"})
 STEPS = ("claimed", "scored", "learned", "recorded", "tracked", "done")
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """What `EventSteps.run` did: the verdict, or the conflicting claim it refused."""
+
+    verdict: Verdict | None
+    conflict: Claim | None
 
 
 class StepPorts(Protocol):
@@ -69,14 +78,20 @@ class EventSteps:
         self.on_anomaly = on_anomaly or (lambda: None)
         """Called when an anomaly is recorded (the notifier's wake-up)."""
 
-    async def run(self, tenant: str, event: CostEvent) -> Verdict | None:
-        """Take the event from wherever it stopped last time to done; its verdict (None: a
-        duplicate of an event already done)."""
-        claim = await self.store.events.claim(tenant, event, self.clock())
+    async def run(self, tenant: str, event: CostEvent, digest: str | None = None) -> StepResult:
+        """Take the event from wherever it stopped last time to done.
+
+        The result carries the verdict (None for a duplicate of an event already done), or the
+        claim when the stored event has other content than this one (a conflicting duplicate):
+        nothing is done with it, the first is kept, and the caller records why.
+        """
+        claim = await self.store.events.claim(tenant, event, self.clock(), digest)
+        if claim.conflict:
+            return StepResult(None, claim)
         stored = claim.stored
         if stored.step >= Step.DONE:
             self.stats.duplicates += 1
-            return None
+            return StepResult(None, None)
         self.fault("claimed", event.event_id)
         if claim.new:
             self.stats.events += 1
@@ -91,7 +106,7 @@ class EventSteps:
             await self._track(tenant, event)
         await self.store.events.advance(tenant, event.event_id, Step.DONE)
         self.fault("done", event.event_id)
-        return verdict
+        return StepResult(verdict, None)
 
     async def state(self, tenant: str, event: CostEvent) -> State:
         """The state before the event: its baseline, its principal's and account's profiles."""

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+HOME_REGION = "us-east-1"  # where STS and account-wide calls go: every account has it enabled
 
 # Error codes AWS services use for "slow down" (botocore's adaptive mode knows these too).
 THROTTLING_CODES = frozenset(

@@ -69,6 +69,20 @@ def _invalid(exc: ValidationError) -> web.Response:
     return _error(400, f"{messages.BAD_BODY}: " + "; ".join(parts))
 
 
+async def _read_body(request: web.Request) -> bytes | None:
+    """The whole body, however many TCP segments it comes in; None past MAX_BODY bytes."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_any():  # waits for more until the body ends
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
 
@@ -97,8 +111,8 @@ class _Callback:
 
     async def handle(self, request: web.Request) -> web.Response:
         """Parse, authenticate, then create or delete."""
-        raw = await request.content.read(MAX_BODY + 1)
-        if len(raw) > MAX_BODY:
+        raw = await _read_body(request)
+        if raw is None:
             return _error(413, f"{messages.BAD_BODY}: larger than {MAX_BODY} bytes")
         try:
             body = CallbackBody.model_validate_json(raw)

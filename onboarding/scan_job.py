@@ -9,13 +9,13 @@ from typing import Any
 
 import aioboto3
 
+from onboarding._aws import HOME_REGION
 from onboarding.zombies import ScanReport, scan_account
 from pricing import Catalogue
 
 logger = logging.getLogger(__name__)
 
 SESSION_NAME = "dd0c-cost-zombie-scan"
-HOME_REGION = "us-east-1"
 
 
 def assumed_session_factory(

@@ -34,7 +34,7 @@ from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from onboarding import messages
-from onboarding._aws import describe_error, error_code
+from onboarding._aws import HOME_REGION, describe_error, error_code
 from onboarding.messages import Problem
 
 if TYPE_CHECKING:
@@ -45,7 +45,6 @@ logger = logging.getLogger(__name__)
 SESSION_NAME = "dd0c-cost-validate"
 PROBE_SESSION_NAME = "dd0c-cost-validate-no-external-id"
 DURATION_SECONDS = 900
-HOME_REGION = "us-east-1"
 ROLE_ARN = re.compile(
     r"^arn:(?:aws|aws-cn|aws-us-gov):iam::(\d{12}):role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$"
 )

@@ -31,6 +31,7 @@ from typing import Any, Literal, Protocol
 from botocore.exceptions import BotoCoreError, ClientError
 
 from onboarding._aws import (
+    HOME_REGION,
     Endpoints,
     Listing,
     RetryPolicy,
@@ -44,7 +45,7 @@ from onboarding._aws import (
     open_session,
     with_backoff,
 )
-from pricing.catalogue import Quote
+from pricing.catalogue import HOURS_PER_MONTH, Quote
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +57,8 @@ KINDS: tuple[ZombieKind, ...] = (
     "load-balancer",
     "snapshot",
 )
-HOURS_PER_MONTH = 730
 STOPPED_DAYS = 7
 SNAPSHOT_DAYS = 90
-HOME_REGION = "us-east-1"
 
 _ENABLED_REGION = frozenset({"opt-in-not-required", "opted-in"})
 # "User initiated (2024-01-02 03:04:05 GMT)": AWS writes GMT, moto writes UTC.

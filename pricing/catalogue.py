@@ -23,6 +23,7 @@ HOUR = "hour"
 GB_SECOND = "gb-second"
 REQUEST = "request"
 GB_MONTH = "gb-month"
+HOURS_PER_MONTH = 730  # AWS's own convention for turning $/h into $/month and back
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _LAMBDA_UNITS = {

@@ -56,6 +56,8 @@ class StoredAnomaly(Document):
     session_name: str | None = None
     estimated_hourly_cost: float | None = None
     cost_note: str | None = None
+    details: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    """The event's service-specific facts (an EKS node group's clusterName, …)."""
     severity: Literal["info", "warning", "critical"]
     score: float
     reasons: list[str] = Field(default_factory=list)
@@ -96,6 +98,7 @@ def document_for(
         session_name=event.actor.session_name,
         estimated_hourly_cost=event.estimated_hourly_cost,
         cost_note=event.cost_note,
+        details=dict(event.details),
         severity=verdict.severity,
         score=verdict.score,
         reasons=list(verdict.reasons),

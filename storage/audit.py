@@ -38,8 +38,10 @@ class AuditLog:
         message: str,
         now: datetime,
         detail: dict[str, Any] | None = None,
+        *,
+        entry_id: str | None = None,
     ) -> None:
-        """Append an entry."""
+        """Append an entry; with `entry_id`, only once (a redelivery does not repeat it)."""
         entry = AuditEntry(
             tenant_id=tenant_id or SYSTEM,
             at=utc(now),
@@ -48,7 +50,12 @@ class AuditLog:
             detail=detail or {},
             expire_at=utc(now + RETENTION),
         )
-        await self._col.insert_one(entry.to_mongo())
+        if entry_id is None:
+            await self._col.insert_one(entry.to_mongo())
+            return
+        await self._col.update_one(
+            {"_id": entry_id}, {"$setOnInsert": entry.to_mongo()}, upsert=True
+        )
 
     async def recent(
         self, tenant_id: str | None, *, kind: str | None = None, limit: int = 100

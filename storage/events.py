@@ -48,6 +48,8 @@ class StoredEvent(Document):
     event: dict[str, Any]
     step: int = Step.STORED
     verdict: dict[str, Any] | None = None
+    digest: str | None = None
+    """SHA-256 of the CloudTrail record's canonical JSON (None: stored before migration 0004)."""
 
     def cost_event(self) -> CostEvent:
         """The engine's event."""
@@ -60,10 +62,12 @@ class StoredEvent(Document):
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """The stored event, and whether this call created it."""
+    """The stored event, whether this call created it, and whether the two differ in content."""
 
     stored: StoredEvent
     new: bool
+    conflict: bool = False
+    """Same eventID, another record (digests differ): the stored one is kept, this one is not."""
 
 
 def verdict_to_dict(verdict: Verdict) -> dict[str, Any]:
@@ -107,8 +111,14 @@ class Events:
     def __init__(self, db: Any) -> None:
         self._col = db[COLLECTION]
 
-    async def claim(self, tenant_id: str, event: CostEvent, now: datetime) -> Claim:
-        """Store the event, or find it when it was stored before (a duplicate or a retry)."""
+    async def claim(
+        self, tenant_id: str, event: CostEvent, now: datetime, digest: str | None = None
+    ) -> Claim:
+        """Store the event, or find it when it was stored before (a duplicate or a retry).
+
+        `digest` is the record's content digest: a duplicate whose digest differs from the
+        stored one is a conflict (an event cannot change; someone may be hiding a launch).
+        """
         doc = StoredEvent(
             _id=event.event_id,
             tenant_id=tenant_id,
@@ -117,6 +127,7 @@ class Events:
             received_at=utc(now),
             expire_at=utc(max(event.event_time, now) + RETENTION),
             event=event.to_json_dict(),
+            digest=digest,
         )
         try:
             await self._col.insert_one(doc.to_mongo())
@@ -126,7 +137,8 @@ class Events:
                 raise ForeignEventError(
                     f"event {event.event_id} is already stored for another tenant"
                 ) from None
-            return Claim(existing, new=False)
+            differs = None not in (digest, existing.digest) and digest != existing.digest
+            return Claim(existing, new=False, conflict=differs)
         return Claim(doc, new=True)
 
     async def get(self, tenant_id: str, event_id: str) -> StoredEvent | None:

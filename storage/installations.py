@@ -36,6 +36,7 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from storage._documents import Document, utc
+from storage.clock import utc_now as _wall_clock
 from storage.crypto import SETTING, TokenCipher
 from storage.errors import StoreConfigError, TokenDecryptError
 
@@ -93,10 +94,6 @@ INSTALLATION_SECRETS = _INSTALLATION.secret_fields
 
 Clock = Callable[[], datetime]
 logger = logging.getLogger(__name__)
-
-
-def _wall_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 class _Workspace(Document):

@@ -26,8 +26,8 @@ from typing import Any, Literal
 from aiohttp import web
 
 JSONObject = dict[str, Any]
-FaultKind = Literal["fail", "rate_limit", "server_error", "delay"]
-_DECODED_FIELDS = ("blocks", "view", "attachments")  # sent as JSON strings in form bodies
+FaultKind = Literal["fail", "rate_limit", "server_error", "delay", "accept_then_delay"]
+_DECODED_FIELDS = ("blocks", "view", "attachments", "metadata")  # JSON strings in form bodies
 _NO_TOKEN_METHODS = frozenset({"oauth.v2.access", "oauth.v2.exchange", "api.test"})
 
 
@@ -179,6 +179,18 @@ class FakeSlack:
         """Hold `method`'s answer for `seconds` (to provoke client timeouts), then answer."""
         self._faults.append(_Fault("delay", method, times, seconds=seconds, token=token))
 
+    def accept_then_delay(
+        self, method: str, seconds: float, times: int = 1, *, token: str | None = None
+    ) -> None:
+        """Do `method` at once (a post is posted), but hold its answer for `seconds`.
+
+        Slack accepting a message and answering after the client's timeout: a client that gives
+        up and calls again posts the message twice.
+        """
+        self._faults.append(
+            _Fault("accept_then_delay", method, times, seconds=seconds, token=token)
+        )
+
     # -- reading what happened -------------------------------------------------------------------
 
     def calls_to(self, method: str) -> list[Call]:
@@ -209,17 +221,24 @@ class FakeSlack:
         fault = next((f for f in self._faults if f.matches(call)), None)
         if fault is not None:
             fault.times -= 1
-            if fault.kind != "delay":
+            if fault.kind == "delay":
+                await self._sleep(fault.seconds)
+            elif fault.kind != "accept_then_delay":
                 return _fault_response(fault)
+        answer = self._authenticated(call)
+        if fault is not None and fault.kind == "accept_then_delay":
             await self._sleep(fault.seconds)
+        return web.json_response(answer)
+
+    def _authenticated(self, call: Call) -> JSONObject:
         if call.method in _NO_TOKEN_METHODS:
-            return web.json_response(self._answer_oauth(call))
+            return self._answer_oauth(call)
         if call.token is None:
-            return _error("not_authed")
+            return {"ok": False, "error": "not_authed"}
         workspace = self.workspaces.get(call.token)
         if workspace is None:
-            return _error("invalid_auth")
-        return web.json_response(self._answer(call, workspace))
+            return {"ok": False, "error": "invalid_auth"}
+        return self._answer(call, workspace)
 
     async def _response_url(self, request: web.Request) -> web.Response:
         self._responses.setdefault(request.match_info["key"], []).append(await request.json())
@@ -274,6 +293,8 @@ class FakeSlack:
             "team": ws.team_id,
             "ts": ts,
         }
+        if isinstance(body.get("metadata"), dict):
+            message["metadata"] = body["metadata"]
         self.messages[(channel, ts)] = message
         return {"channel": channel, "ts": ts, "message": message}
 

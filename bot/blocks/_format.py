@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.blocks.limits import clip, escape
+from pricing.catalogue import HOURS_PER_MONTH
 from storage.anomalies import StoredAnomaly
 
-HOURS_PER_MONTH = 730
 NAME_MAX = 120  # a name, ARN or size inside a line: long enough for any real AWS name
 
 SEVERITY_EMOJI = {

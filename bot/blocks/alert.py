@@ -141,7 +141,9 @@ def _suggestion(s: Suggestion) -> SectionBlock:
 
 
 def _actions(anomaly: StoredAnomaly) -> list[Block]:
-    found = suggestions(anomaly.resource_type, anomaly.resource_ids, anomaly.region)
+    found = suggestions(
+        anomaly.resource_type, anomaly.resource_ids, anomaly.region, details=anomaly.details
+    )
     intro = section(
         "*Suggested actions* · copy and run them yourself: dd0c never changes your AWS resources"
     )

@@ -262,13 +262,33 @@ def console_hint(resource_type: str, region: str, *, known_type: bool) -> Sugges
     )
 
 
+# Resource types whose ids are "parent/name" when the event's `details` names the parent.
+PARENTS = {"eks:nodegroup": "clusterName"}
+
+
+def qualified(
+    resource_type: str, resource_ids: Sequence[str], details: Mapping[str, object]
+) -> list[str]:
+    """The ids, "cluster/nodegroup" where the event named the cluster (no placeholder then)."""
+    parent = details.get(PARENTS.get(resource_type, ""))
+    if not isinstance(parent, str) or not parent:
+        return list(resource_ids)
+    return [i if "/" in i else f"{parent}/{i}" for i in resource_ids]
+
+
 def suggestions(
-    resource_type: str, resource_ids: Sequence[str], region: str, *, budget: int = COMMAND_MAX
+    resource_type: str,
+    resource_ids: Sequence[str],
+    region: str,
+    *,
+    budget: int = COMMAND_MAX,
+    details: Mapping[str, object] | None = None,
 ) -> tuple[Suggestion, ...]:
     """The commands that stop or remove the resources, safe ones before destructive ones."""
     recipes = COMMANDS.get(resource_type)
     if recipes is None:
         return (console_hint(resource_type, region, known_type=False),)
+    resource_ids = qualified(resource_type, resource_ids, details or {})
     found: list[Suggestion] = []
     for recipe in recipes:
         chosen = recipe.choose(resource_ids)

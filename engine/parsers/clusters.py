@@ -25,6 +25,12 @@ def eks_nodegroup(rec: CloudTrailRecord) -> Draft:
     types = get_list(rec.request, "instanceTypes")
     capacity = (get_str(rec.request, "capacityType") or "ON_DEMAND").upper()
     name = get_str(rec.request, "nodegroupName")
+    # CloudTrail logs the cluster as `name` (the URI's /clusters/{name}/node-groups).
+    cluster = (
+        get_str(rec.request, "name")
+        or get_str(rec.request, "clusterName")
+        or get_str(rec.response, "nodegroup", "clusterName")
+    )
     return Draft(
         action="launch",
         service="eks",
@@ -34,7 +40,7 @@ def eks_nodegroup(rec: CloudTrailRecord) -> Draft:
         quantity=get_int(rec.request, "scalingConfig", "desiredSize") or 1,
         model="spot" if capacity == "SPOT" else "on-demand",
         os="linux",
-        details={"clusterName": get_str(rec.request, "clusterName")},
+        details={"clusterName": cluster},
         note=None if types else "no instanceTypes given: EKS's default t3.medium",
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import socket
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -17,7 +18,9 @@ from tests.aws import create_queues, unique_name
 if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient
 
-DEV = {"DD0C_DEV": "1", "REDIS_URL": "redis://127.0.0.1:6379/0"}
+OPS_TOKEN = "fake-ops-" + secrets.token_hex(16)
+DEV = {"DD0C_DEV": "1", "REDIS_URL": "redis://127.0.0.1:6379/0", "DD0C_OPS_TOKEN": OPS_TOKEN}
+OPERATOR = {"Authorization": f"Bearer {OPS_TOKEN}"}
 
 
 def closed_port() -> int:
@@ -37,8 +40,12 @@ async def served(env: Mapping[str, str]) -> AsyncIterator[TestClient[web.Request
         yield client
 
 
-async def get_json(client: TestClient[web.Request, web.Application], path: str) -> tuple[int, Any]:
-    response = await client.get(path)
+async def get_json(
+    client: TestClient[web.Request, web.Application],
+    path: str,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[int, Any]:
+    response = await client.get(path, headers=headers)
     return response.status, await response.json()
 
 
@@ -49,7 +56,7 @@ async def test_healthz_checks_nothing() -> None:
 
 async def test_ready_in_dev_mode_with_real_redis_and_no_queue() -> None:
     async with served(DEV) as client:
-        status, body = await get_json(client, "/readyz")
+        status, body = await get_json(client, "/readyz", OPERATOR)
     assert status == 200
     assert body["ready"] is True
     assert body["checks"] == {"mongodb": "ok", "redis": "ok", "sqs": "not configured"}
@@ -61,7 +68,7 @@ async def test_not_ready_when_redis_is_unreachable() -> None:
     port = closed_port()
     env = {**DEV, "REDIS_URL": f"redis://:hunter2@127.0.0.1:{port}/0"}
     async with served(env) as client:
-        status, body = await get_json(client, "/readyz")
+        status, body = await get_json(client, "/readyz", OPERATOR)
         assert await get_json(client, "/healthz") == (200, {"status": "ok"})
     assert status == 503
     assert body["ready"] is False
@@ -81,7 +88,7 @@ async def test_ready_with_the_queue_at_moto(moto_endpoint: str, sqs: SQSClient) 
         "AWS_ENDPOINT_URL": moto_endpoint,
     }
     async with served(env) as client:
-        status, body = await get_json(client, "/readyz")
+        status, body = await get_json(client, "/readyz", OPERATOR)
     assert (status, body["checks"]["sqs"]) == (200, "ok")
     assert body["ready"] is True
     assert body["ingest"]["consumer"]["receive_errors"] == 0
@@ -91,9 +98,37 @@ async def test_not_ready_when_the_queue_does_not_exist(moto_endpoint: str) -> No
     missing = f"{moto_endpoint}/123456789012/{unique_name('missing')}.fifo"
     env = {**DEV, "SQS_QUEUE_URL": missing, "AWS_ENDPOINT_URL": moto_endpoint}
     async with served(env) as client:
-        status, body = await get_json(client, "/readyz")
+        status, body = await get_json(client, "/readyz", OPERATOR)
     assert status == 503
     assert body["ready"] is False
     assert body["checks"]["sqs"].startswith(f"error: {missing} (")
     assert "NonExistentQueue" in body["checks"]["sqs"]
     assert body["checks"]["redis"] == "ok"
+
+
+async def test_the_public_answer_names_only_the_failing_dependency(
+    moto_endpoint: str,
+) -> None:
+    missing = f"{moto_endpoint}/123456789012/{unique_name('missing')}.fifo"
+    env = {**DEV, "SQS_QUEUE_URL": missing, "AWS_ENDPOINT_URL": moto_endpoint}
+    wrong = {"Authorization": f"Bearer {OPS_TOKEN}x"}
+    async with served(env) as client:
+        answers = [
+            await get_json(client, "/readyz", headers)
+            for headers in (None, wrong, {"Authorization": OPS_TOKEN}, {"Authorization": "Bearer"})
+        ]
+        lower = {"authorization": f"bearer {OPS_TOKEN}"}
+        status, detailed = await get_json(client, "/readyz", lower)
+    assert answers == [(503, {"ready": False, "failing": ["sqs"]})] * 4
+    assert "123456789012" not in str(answers)
+    assert status == 503 and detailed["checks"]["sqs"].startswith("error: ")
+
+
+async def test_no_details_without_an_operator_token_set() -> None:
+    env = {key: value for key, value in DEV.items() if key != "DD0C_OPS_TOKEN"}
+    async with served(env) as client:
+        for headers in (None, OPERATOR, {"Authorization": "Bearer "}):
+            assert await get_json(client, "/readyz", headers) == (
+                200,
+                {"ready": True, "failing": []},
+            )

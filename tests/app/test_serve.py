@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -36,6 +37,7 @@ VISIBILITY_TIMEOUT = 5
 MAX_RECEIVES = 3
 GARBAGE = ("not json", '{"hello": 1}', "[1, 2, 3]", "x" * 300_000)
 SQS_DUPLICATES = 3  # resent with the same deduplication id: SQS itself drops them
+OPS = "fake-ops-token-" + secrets.token_hex(8)
 REDELIVERIES = 2  # resent with a new deduplication id: the pipeline must count them once
 
 
@@ -92,6 +94,7 @@ def service_env(moto_endpoint: str, urls: QueueUrls, port: int) -> dict[str, str
         "SQS_DLQ_URL": urls.dlq_url,
         "DD0C_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
         "DD0C_POLLERS": "2",
+        "DD0C_OPS_TOKEN": OPS,
     }
 
 
@@ -251,7 +254,8 @@ async def test_serve_drains_the_queue_and_stops_cleanly_on_sigterm(
                 return main_queue == (0, 0) and dlq[0] == len(GARBAGE)
 
             await wait_until(drained, 90, "the queue to drain and the garbage to reach the DLQ")
-            async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
+            readyz = f"http://127.0.0.1:{port}/readyz"
+            async with http.get(readyz, headers={"Authorization": f"Bearer {OPS}"}) as response:
                 ready_status, ready = response.status, await response.json()
             await watch.stop()
         code, seconds = await terminate(process, signal.SIGTERM)
@@ -316,3 +320,25 @@ async def test_bad_configuration_exits_2_with_one_line(tmp_path: Path) -> None:
         "dd0c-cost: DD0C_TOKEN_KEY: must be at least 32 characters long (and 1 more: PORT)"
     )
     assert "hunter2" not in err.decode()
+
+
+async def test_malformed_mongodb_uri_exits_2_with_one_line_naming_it() -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        **FAKE_AWS_ENV,
+        "DD0C_DEV": "1",
+        "MONGODB_URI": "mongodb://admin:hunter2@db:notaport/dd0c_cost",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "app.py",
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 2
+    [line] = err.decode().splitlines()
+    assert line.startswith("dd0c-cost: MONGODB_URI: is not a valid MongoDB connection string: ")
+    assert "hunter2" not in line

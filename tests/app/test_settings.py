@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from settings import ConfigError, Settings, load_settings, mask_url, variables
@@ -73,6 +75,8 @@ def test_every_variable_is_read() -> None:
         "DD0C_POLLERS": "32",
         "DD0C_VISIBILITY_TIMEOUT": "5",
         "LOG_LEVEL": "debug",
+        "LOG_LEVEL_THIRD_PARTY": "warning",
+        "DD0C_OPS_TOKEN": SECRET,
         "DD0C_POLICY_FILE": "/etc/dd0c/policy.json",
         "DD0C_REDIS_PREFIX": "dd0c-staging:",
     }
@@ -81,7 +85,8 @@ def test_every_variable_is_read() -> None:
     assert settings.aws_endpoint_url == "http://127.0.0.1:5000"
     assert settings.public_url == "https://cost.example.com"
     assert (settings.pollers, settings.visibility_timeout, settings.dev) == (32, 5, False)
-    assert settings.log_level == "DEBUG"
+    assert (settings.log_level, settings.log_level_third_party) == ("DEBUG", "WARNING")
+    assert settings.ops_token is not None and settings.ops_token.get_secret_value() == SECRET
     assert isinstance(settings.token_key, SecretStr)
     assert settings.token_key.get_secret_value() == SECRET
 
@@ -105,6 +110,8 @@ def test_every_variable_is_read() -> None:
         ({**DEV, "DD0C_VISIBILITY_TIMEOUT": "4"}, "DD0C_VISIBILITY_TIMEOUT: must be a whole"),
         ({**DEV, "DD0C_VISIBILITY_TIMEOUT": "43201"}, "DD0C_VISIBILITY_TIMEOUT: must be a whole"),
         ({**DEV, "LOG_LEVEL": "loud"}, "LOG_LEVEL: must be one of DEBUG, INFO"),
+        ({**DEV, "LOG_LEVEL_THIRD_PARTY": "x"}, "LOG_LEVEL_THIRD_PARTY: must be one of DEBUG"),
+        ({**DEV, "DD0C_OPS_TOKEN": "short"}, "DD0C_OPS_TOKEN: must be at least 24 characters"),
         ({**DEV, "REDIS_URL": "http://cache:6379"}, "REDIS_URL: must be a redis://"),
         ({**DEV, "SQS_QUEUE_URL": "sqs.us-east-1/q"}, "SQS_QUEUE_URL: must be an http:// or"),
         ({**DEV, "SQS_DLQ_URL": "ftp://x/q"}, "SQS_DLQ_URL: must be an http:// or https://"),
@@ -203,3 +210,48 @@ def test_settings_are_frozen() -> None:
     with pytest.raises(ValueError, match="frozen"):
         settings.port = 1
     assert isinstance(settings, Settings)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("MONGODB_URI", "mongodb://h:notaport/db", "not a valid MongoDB connection string: Port"),
+        ("MONGODB_URI", "mongodb://", "Must provide at least one hostname"),
+        ("MONGODB_URI", "mongodb://a@b@c/db", "must be escaped"),
+        ("MONGODB_URI", "mongodb+srv://h:27017/db", "must not include a port number"),
+        ("MONGODB_URI", "mongodb://h/d b", "Bad database name"),
+        ("MONGODB_URI", "mongodb://u:hunter2@h:99999/db?authSource=hunter2", "Port must be"),
+        ("MONGODB_URI", "mongodb://h/db?authMechanism=hunter2", "authmechanism must be in"),
+        ("REDIS_URL", "redis://:hunter2@h:notaport/0", "not a valid Redis URL: Port could not"),
+        ("REDIS_URL", "redis://h/0?socket_timeout=hunter2", "not a valid Redis URL: Invalid value"),
+        ("DD0C_TOKEN_KEY", "hunter2" * 6 + ",short", "key 2 is neither a Fernet key nor"),
+        ("DD0C_TOKEN_KEY", "hunter2" * 6 + "\udcff", "must be text"),
+    ],
+)
+def test_values_the_libraries_would_refuse_are_refused_here(
+    variable: str, value: str, expected: str
+) -> None:
+    error = error_for({**DEV, variable: value})
+    assert error.variable == variable
+    assert expected in error.problem
+    assert "hunter2" not in str(error) and "\n" not in str(error)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    variable=st.sampled_from(variables()),
+    value=st.one_of(
+        st.text(min_size=1, max_size=300),
+        st.sampled_from(["mongodb://", "redis://", "unix://", "http://", "rediss://"]).flatmap(
+            lambda scheme: st.text(max_size=100).map(lambda rest: scheme + rest)
+        ),
+        st.binary(min_size=1, max_size=60).map(lambda raw: raw.decode("utf-8", "surrogateescape")),
+    ),
+)
+def test_any_value_of_any_variable_loads_or_names_the_variable(variable: str, value: str) -> None:
+    """What os.environ can hold (surrogate-escaped bytes too): a model or one ConfigError line."""
+    try:
+        load_settings({**PROD, **DEV, variable: value})
+    except ConfigError as error:
+        assert error.variable == variable
+        assert "\n" not in str(error)

@@ -232,18 +232,57 @@ async def test_server_errors_fail_after_max_attempts(
     assert saved.claim_until is None and notify.stats.failed == 1
 
 
-async def test_a_timeout_is_retried(
+async def test_a_post_slack_accepted_but_answered_late_is_posted_once(
     store: Store, slack: FakeSlack, recipients: FakeRecipients
 ) -> None:
     anomaly_id = await pending(store)
-    slack.delay(POST, 2.0)
+    slack.accept_then_delay(POST, 1.5)  # posted at once, answered after the 0.3 s timeout
+    notify = notifier(store, slack, recipients, timeout=0.3)
+
+    assert await notify.deliver_one()
+
+    assert len(slack.calls_to(POST)) == 1 and len(slack.messages) == 1
+    ((channel, ts), message) = next(iter(slack.messages.items()))
+    saved = await stored(store, anomaly_id)
+    assert saved.alert_state == "sent" and saved.slack is not None
+    assert (saved.slack.channel, saved.slack.ts) == (channel, ts)
+    assert message["metadata"] == {
+        "event_type": "dd0c_anomaly",
+        "event_payload": {"anomaly_id": anomaly_id},
+    }
+    assert (notify.stats.late_answers, notify.stats.retries, notify.stats.sent) == (1, 0, 1)
+
+
+async def test_a_post_unanswered_until_the_lease_ends_is_left_to_the_claim(
+    store: Store, slack: FakeSlack, recipients: FakeRecipients
+) -> None:
+    anomaly_id = await pending(store)
+    slack.accept_then_delay(POST, 30)
+    notify = notifier(store, slack, recipients, lease=timedelta(seconds=3), timeout=0.5)
+
+    started = time.monotonic()
+    assert await notify.deliver_one()
+
+    assert time.monotonic() - started < 3  # within the lease, less its margin
+    assert len(slack.calls_to(POST)) == 1  # never posted a second time
+    saved = await stored(store, anomaly_id)
+    assert saved.alert_state == "pending" and saved.claim_until is not None
+    assert notify.stats.deferred == 1
+
+
+async def test_a_timed_out_dm_channel_lookup_is_retried(
+    store: Store, slack: FakeSlack, recipients: FakeRecipients
+) -> None:
+    anomaly_id = await pending(store)
+    recipients.channels.pop("T1")  # the card goes to the installer's DM
+    slack.delay("conversations.open", 2.0)  # opening a DM twice is harmless
     notify = notifier(store, slack, recipients, timeout=0.3)
 
     started = time.monotonic()
     assert await notify.deliver_one()
 
     assert time.monotonic() - started < 1.5
-    assert len(slack.calls_to(POST)) == 2
+    assert len(slack.calls_to("conversations.open")) == 2 and len(slack.calls_to(POST)) == 1
     assert (await stored(store, anomaly_id)).alert_state == "sent"
     assert notify.stats.retries == 1
 

@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ingest._batch import BatchSettings, ConsumerStats, process_batch
-from ingest.consumer import Consumer, ConsumerConfig
+from ingest.consumer import STOP_SLACK, Consumer, ConsumerConfig
 from ingest.messages import Message, Outcome, Result
 from tests.aws import (
     QueueUrls,
@@ -250,19 +250,46 @@ async def test_heartbeat_keeps_a_slow_message_from_a_second_consumer(
     assert await counts(sqs, urls.queue_url) == (0, 0)
 
 
-async def test_stop_while_idle_returns_promptly(sqs: SQSClient) -> None:
+async def test_stop_while_idle_returns_within_the_long_poll(sqs: SQSClient) -> None:
     urls = await queues(sqs)
-    consumer = Consumer(sqs, FakeHandler(), config(urls.queue_url, wait_seconds=20))
+    consumer = Consumer(sqs, FakeHandler(), config(urls.queue_url, wait_seconds=2))
     task = asyncio.create_task(consumer.run())
-    await asyncio.sleep(0.3)  # both pollers are now waiting in a 20 s long poll
+    await asyncio.sleep(0.3)  # both pollers are now waiting in a 2 s long poll
 
     stopping = time.monotonic()
     consumer.stop()
     consumer.stop()
-    await asyncio.wait_for(task, 5)
+    await asyncio.wait_for(task, 2 + STOP_SLACK)
 
-    assert time.monotonic() - stopping < 1
+    assert time.monotonic() - stopping < 2 + STOP_SLACK
     assert consumer.stats.receive_errors == 0
+
+
+async def test_stop_during_a_long_poll_loses_no_message(sqs: SQSClient) -> None:
+    urls = await queues(sqs, visibility_timeout=60)
+    handler = FakeHandler()
+    wait = 3
+    consumer = Consumer(sqs, handler, config(urls.queue_url, wait_seconds=wait, pollers=2))
+    task = asyncio.create_task(consumer.run())
+    await asyncio.sleep(0.5)  # both pollers are waiting in a long poll
+    stopping = time.monotonic()
+    consumer.stop()
+    # Messages arrive while the polls still wait: SQS hands them to those polls.
+    await send_all(sqs, urls.queue_url, [("A", "a1"), ("A", "a2"), ("B", "b1")])
+    await asyncio.wait_for(task, wait + STOP_SLACK)
+    took = time.monotonic() - stopping
+
+    assert took < wait + STOP_SLACK  # the bound on a stop (SIGTERM) while idle
+    assert handler.calls == []  # nothing was processed after the stop...
+    # The waiting polls took some of them (which depends on timing) and handed them back.
+    assert 1 <= consumer.stats.received == consumer.stats.released <= 3
+    assert await counts(sqs, urls.queue_url) == (3, 0)  # visible now, not in 60 s
+    again = await sqs.receive_message(
+        QueueUrl=urls.queue_url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
+    )
+    receives = {m["Body"]: m["Attributes"]["ApproximateReceiveCount"] for m in again["Messages"]}
+    # At most one receive by the stopping consumer (the poll that was waiting), then ours.
+    assert sorted(receives) == ["a1", "a2", "b1"] and set(receives.values()) <= {"1", "2"}
 
 
 async def test_stop_before_run_returns_at_once(sqs: SQSClient) -> None:

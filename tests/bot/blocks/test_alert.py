@@ -140,6 +140,32 @@ def test_every_type_shows_its_commands_with_ids_and_region(resource_type: str) -
     assert "--region ap-south-1```" in text
 
 
+def test_an_eks_node_group_card_names_its_cluster() -> None:
+    rec = {
+        "eventVersion": "1.09",
+        "eventID": "e-ng",
+        "eventTime": "2026-11-02T03:04:05Z",
+        "eventSource": "eks.amazonaws.com",
+        "eventName": "CreateNodegroup",
+        "awsRegion": "eu-west-1",
+        "recipientAccountId": "123456789012",
+        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::123456789012:user/bob"},
+        "requestParameters": {
+            "name": "prod-eks",
+            "nodegroupName": "gpu-nodes",
+            "instanceTypes": ["p4d.24xlarge"],
+            "scalingConfig": {"minSize": 1, "maxSize": 4, "desiredSize": 2},
+        },
+    }
+    event = normalize_record(rec, load_catalogue())
+    assert isinstance(event, CostEvent) and event.details["clusterName"] == "prod-eks"
+    verdict = Anomaly(severity="critical", score=1.0, reasons=("new",))
+    stored = document_for("T1", event, verdict, NOW)
+    text = "\n".join(_suggested(check_message(alert_message(stored, NOW))))
+    assert "--cluster-name prod-eks --nodegroup-name gpu-nodes" in text
+    assert "CLUSTER_NAME" not in text and "list-clusters" not in text
+
+
 def test_many_ids_show_the_first_twenty_and_how_many_more() -> None:
     ids = [f"i-{n:017x}" for n in range(40)]
     stop, _ = _suggested(_card(resource_ids=ids))

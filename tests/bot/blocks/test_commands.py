@@ -422,9 +422,23 @@ PARSED: list[tuple[str, str, dict[str, Any], Any, list[str]]] = [
     (
         "eks.amazonaws.com",
         "CreateNodegroup",
+        {"name": "prod", "nodegroupName": "gpu-nodes"},  # how CloudTrail logs the cluster
+        None,
+        ["--cluster-name prod --nodegroup-name gpu-nodes"],
+    ),
+    (
+        "eks.amazonaws.com",
+        "CreateNodegroup",
         {"clusterName": "prod", "nodegroupName": "gpu-nodes"},
         None,
-        ["--cluster-name CLUSTER_NAME --nodegroup-name gpu-nodes"],
+        ["--cluster-name prod --nodegroup-name gpu-nodes"],
+    ),
+    (
+        "eks.amazonaws.com",
+        "CreateNodegroup",
+        {"nodegroupName": "gpu-nodes"},  # no cluster anywhere: the lookup and the placeholder
+        None,
+        ["aws eks list-clusters", "--cluster-name CLUSTER_NAME --nodegroup-name gpu-nodes"],
     ),
     (
         "ec2.amazonaws.com",
@@ -456,8 +470,8 @@ def test_commands_read_the_ids_the_parsers_build(
 ) -> None:
     draft = PARSERS[(source, name)](_record(source, name, request_, response))
     assert isinstance(draft, Draft)
-    commands = "\n".join(
-        s.command or "" for s in suggestions(draft.resource_type, draft.resource_ids, REGION)
-    )
+    found = suggestions(draft.resource_type, draft.resource_ids, REGION, details=draft.details)
+    commands = "\n".join(s.command or "" for s in found)
     for fragment in fragments:
         assert fragment in commands
+    assert ("CLUSTER_NAME" in commands) == ("list-clusters" in commands)

@@ -14,7 +14,7 @@ from typing import Any
 from storage import accounts, anomalies
 from storage.indexes import ensure_indexes
 
-ID = "0004_governance"
+ID = "0008_governance"
 CREATED = date(2026, 12, 4)
 SUNSET_DATE = date(2027, 1, 3)
 
