@@ -26,8 +26,6 @@ class SlackServices:
     """Modes, panic and promotion (governance/); None: alerting is never paused."""
     onboarding: Onboarding | None = None
     """The account connect flow (set once the service has built it)."""
-    bolt: Any = None
-    """The Bolt app these listeners are registered on (app.py registers onboarding on it)."""
 
     async def paused(self, tenant_id: str) -> bool:
         """Whether alerting is paused (panic mode) for this workspace or for everyone."""
