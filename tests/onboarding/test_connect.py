@@ -697,6 +697,7 @@ async def _counts(store: Store, account_id: str) -> dict[str, int]:
     names = {
         "events": "cost_events",
         "baselines": "baselines",
+        "profiles": "profiles",
         "anomalies": "anomalies",
         "resources": "live_resources",
     }
