@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -50,6 +51,9 @@ SLACK_REQUIRED = (
     "or set DD0C_DEV=1 to run without Slack"
 )
 
+
+DEFAULT_POLICY_FILE = str(Path(__file__).resolve().parent / "policy.json")
+_REDIS_PREFIX = re.compile(r"^[A-Za-z0-9:_.-]{1,64}$")
 
 _EVENT_BUS_ARN = re.compile(r"^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._/-]+$")
 
@@ -197,6 +201,9 @@ class Settings(BaseSettings):
         default=None, validation_alias="LOG_LEVEL_THIRD_PARTY"
     )
     ops_token: SecretStr | None = Field(default=None, validation_alias="DD0C_OPS_TOKEN")
+    # Governance and the scheduler (governance/, scheduler/).
+    policy_file: str = Field(default=DEFAULT_POLICY_FILE, validation_alias="DD0C_POLICY_FILE")
+    redis_prefix: str = Field(default="dd0c:", validation_alias="DD0C_REDIS_PREFIX")
 
     @field_validator("mongodb_uri", mode="before")
     @classmethod
@@ -300,6 +307,13 @@ class Settings(BaseSettings):
         if text not in _TRUE | _FALSE:
             raise _invalid("must be 1 or 0 (or true/false, yes/no, on/off)", value)
         return text in _TRUE
+
+    @field_validator("redis_prefix", mode="before")
+    @classmethod
+    def _redis_prefix(cls, value: Any) -> Any:
+        if not _REDIS_PREFIX.match(str(value)):
+            raise _invalid("must be 1-64 letters, digits or : _ . - (a Redis key prefix)", value)
+        return value
 
     @field_validator("log_level", "log_level_third_party", mode="before")
     @classmethod

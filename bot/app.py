@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -45,8 +45,13 @@ class SlackConfig:
     api_url: str = "https://slack.com/api/"
 
 
-def build(config: SlackConfig, services: SlackServices) -> AsyncApp:
-    """The Bolt app with every listener registered."""
+def build(
+    config: SlackConfig,
+    services: SlackServices,
+    extra: Sequence[Callable[[AsyncApp], None]] = (),
+) -> AsyncApp:
+    """The Bolt app with every listener registered (`extra`: more registrations, e.g. the
+    onboarding listeners, made here too, so nothing is registered on a finished app)."""
     app = AsyncApp(
         signing_secret=config.signing_secret,
         client=AsyncWebClient(base_url=config.api_url),
@@ -61,6 +66,8 @@ def build(config: SlackConfig, services: SlackServices) -> AsyncApp:
     commands.register(app, services)
     actions.register(app, services)
     events.register(app, services)
+    for register in extra:
+        register(app)
 
     @app.error
     async def on_error(

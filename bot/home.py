@@ -16,13 +16,15 @@ async def publish_home(services: SlackServices, client: Any, tenant: str, user: 
     if not user:
         return
     seen = await queries.overview(services.store, tenant)
+    installed = await services.store.tenants.get(tenant)
     view = home_view(
         seen.accounts,
         seen.burn,
         seen.open_anomalies,
-        paused=await services.paused(),
+        paused=await services.paused(tenant),
         now=services.clock(),
         learning_days=int(queries.LEARNING_DAYS),
+        alert_channel=installed.alert_channel if installed else None,
     )
     await client.views_publish(user_id=user, view=view)
 

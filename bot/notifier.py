@@ -2,9 +2,11 @@
 
 The pipeline records an anomaly with alert state `pending` and calls `wake()`. The notifier claims
 the oldest pushed (warning/critical) one for a lease, so one replica at a time works on it, posts
-its card with the tenant's bot token and settles the alert state:
+its card with the tenant's bot token and settles the alert state. With governance wired in, every
+severity is claimed and the gate decides first (panic, snooze, info, strict: governance/):
 
-    claimed ─ no bot token ──────────────────────────────────────────► suppressed
+    claimed ─ gate: digest, held-back or paused (reason kept) ──────────► suppressed
+            ─ no bot token ──────────────────────────────────────────► suppressed
             ─ chat.postMessage ok ───────────────────────────────────► sent (channel, ts)
               ├ channel_not_found, not_in_channel, is_archived ─► DM the installer ─► sent | failed
               ├ invalid_auth, token_revoked, … ─► recipients.deactivate ─────────────► failed
@@ -46,12 +48,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.blocks.alert import alert_message
 from bot.blocks.message import section, to_dicts
-from storage.anomalies import SlackMessage, StoredAnomaly
+from storage.anomalies import EVERY_SEVERITY, PUSHED, SlackMessage, StoredAnomaly
 from storage.clock import utc_now as _utcnow
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+    from governance import Decision
     from storage import Store
 
 logger = logging.getLogger(__name__)
@@ -78,6 +81,13 @@ MAX_RETRY_AFTER = 60.0  # seconds; a longer Retry-After is capped
 POLL_INTERVAL = 1.0  # seconds between looks at the outbox when nobody wakes the notifier
 LEASE_MARGIN = 1.0  # seconds kept between the last call's timeout and the end of the lease
 METADATA_EVENT = "dd0c_anomaly"  # the event_type of the metadata every card carries
+
+
+class Gate(Protocol):
+    """Governance: decides (and records) whether a claimed anomaly is posted now."""
+
+    async def decide(self, anomaly: StoredAnomaly) -> Decision:
+        """The delivery decision for this anomaly."""
 
 
 class Recipients(Protocol):
@@ -190,6 +200,7 @@ class Notifier:
         concurrency: int = 4,
         render: Render = alert_card,
         session: aiohttp.ClientSession | None = None,
+        gate: Gate | None = None,
     ) -> None:
         if lease.total_seconds() < 3 * timeout + LEASE_MARGIN:
             raise ValueError("the lease must outlast several Slack calls (>= 3 x timeout + 1 s)")
@@ -200,6 +211,10 @@ class Notifier:
         self._not_before: dict[str, float] = {}  # tenant id -> loop time its rate limit ends
         self._wake = asyncio.Event()
         self._rng = random.Random()
+        self._gate = gate
+        # Without a gate only warning/critical are claimed (info waits for the digest); with one,
+        # every anomaly gets its decision recorded.
+        self._severities = EVERY_SEVERITY if gate is not None else PUSHED
         self.stats = NotifierStats()
 
     # -- running ---------------------------------------------------------------------------------
@@ -210,7 +225,9 @@ class Notifier:
 
     async def deliver_one(self) -> bool:
         """Claim one pending anomaly and deliver it; False when nothing was pending."""
-        anomaly = await self._store.anomalies.claim_pending(self._clock(), self._lease)
+        anomaly = await self._store.anomalies.claim_pending(
+            self._clock(), self._lease, self._severities
+        )
         if anomaly is None:
             return False
         await self._deliver(anomaly)
@@ -231,7 +248,9 @@ class Notifier:
         """Claim and start deliveries until the slots are full or nothing is pending."""
         while len(in_flight) < self._concurrency:
             try:
-                anomaly = await self._store.anomalies.claim_pending(self._clock(), self._lease)
+                anomaly = await self._store.anomalies.claim_pending(
+                    self._clock(), self._lease, self._severities
+                )
             except Exception:  # the loop's edge: log, and look again after the poll interval
                 logger.exception("claiming a pending alert failed")
                 return
@@ -277,6 +296,11 @@ class Notifier:
     async def _deliver(self, anomaly: StoredAnomaly) -> None:
         """Post the claimed anomaly's card and record the outcome."""
         deadline = asyncio.get_running_loop().time() + self._lease.total_seconds() - LEASE_MARGIN
+        if self._gate is not None:
+            decision = await self._gate.decide(anomaly)
+            if not decision.post_now:
+                await self._settle(anomaly, _Outcome("suppressed", decision.reason))
+                return
         token = await self._recipients.bot_token(anomaly.tenant_id)
         if token is None:
             await self._settle(anomaly, _Outcome("suppressed", messages.NOT_INSTALLED))

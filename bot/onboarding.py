@@ -21,6 +21,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import to_dicts
+from bot.blocks._accounts import FROM_DAY_ONE
 from bot.blocks.connect import (
     ACCOUNT_BLOCK,
     CALLBACK_ID,
@@ -128,8 +129,8 @@ class Onboarding:
             await self._post(
                 tenant,
                 f":white_check_mark: AWS account {account_id} is connected. Statistical alerts "
-                f"start after {int(LEARNING_DAYS)} days of learning; the >$25/h safety net is on "
-                "now. Scanning for idle resources…",
+                f"start after {int(LEARNING_DAYS)} days of learning (the daily digest lists them "
+                f"meanwhile); {FROM_DAY_ONE}. Scanning for idle resources…",
                 None,
             )
             await self._scan(tenant, account_id, result)
@@ -152,7 +153,13 @@ class Onboarding:
             now,
             endpoint_url=self.endpoint_url,
         )
-        await self.services.store.accounts.mark_scanned(tenant, account_id, now)
+        await self.services.store.accounts.mark_scanned(
+            tenant,
+            account_id,
+            now,
+            zombies=len(report.zombies),
+            zombie_monthly_usd=round(report.total_monthly_usd, 2),
+        )
         message = zombie_message(report, now)
         await self._post(tenant, message.text, to_dicts(message.blocks))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -13,10 +13,7 @@ from storage.installations import tenant_id_for
 
 if TYPE_CHECKING:
     from bot.onboarding import Onboarding
-
-
-async def _not_paused() -> bool:
-    return False
+    from governance import Governance
 
 
 @dataclass
@@ -25,12 +22,14 @@ class SlackServices:
 
     store: Store
     clock: Callable[[], datetime] = utc_now
-    paused: Callable[[], Awaitable[bool]] = _not_paused
-    """Whether governance has silenced alerting (panic mode); the governance issue wires Redis."""
+    governance: Governance | None = None
+    """Modes, panic and promotion (governance/); None: alerting is never paused."""
     onboarding: Onboarding | None = None
     """The account connect flow (set once the service has built it)."""
-    bolt: Any = None
-    """The Bolt app these listeners are registered on (app.py registers onboarding on it)."""
+
+    async def paused(self, tenant_id: str) -> bool:
+        """Whether alerting is paused (panic mode) for this workspace or for everyone."""
+        return await self.governance.paused(tenant_id) if self.governance else False
 
 
 def tenant_of(context: Any) -> str | None:

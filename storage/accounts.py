@@ -20,6 +20,7 @@ from storage.errors import translate_driver_errors
 COLLECTION = "accounts"
 
 AccountStatus = Literal["pending", "active", "disconnecting", "disconnected"]
+GovernanceMode = Literal["strict", "audit"]
 
 
 class Account(Document):
@@ -34,12 +35,19 @@ class Account(Document):
     learning_started_at: datetime | None = None
     auto_attached: bool = False
     zombie_scan_at: datetime | None = None
+    zombie_count: int | None = None  # what the latest scan found (the digest's zombie watch)
+    zombie_monthly_usd: float | None = None
     connected_by: str | None = None
     stack_id: str | None = None  # the dd0c-cost stack that connected it (None: connected by hand)
     stack_region: str | None = None
     disconnect_requested_at: datetime | None = None
     disconnect_requested_by: str | None = None
     disconnected_at: datetime | None = None
+    # Governance (seed 10.5): None reads as the policy's default mode for new accounts.
+    governance_mode: GovernanceMode | None = None
+    promoted_at: datetime | None = None
+    mode_override: GovernanceMode | None = None  # set from Slack; only ever more restrictive
+    mode_override_by: str | None = None
 
 
 @translate_driver_errors
@@ -188,11 +196,20 @@ class Accounts:
         ).limit(limit)
         return [Account.from_mongo(raw) async for raw in cursor]
 
-    async def mark_scanned(self, tenant_id: str, account_id: str, now: datetime) -> None:
-        """Record a zombie scan of the account."""
-        await self._col.update_one(
-            {"_id": account_id, "tenantId": tenant_id}, {"$set": {"zombieScanAt": utc(now)}}
-        )
+    async def mark_scanned(
+        self,
+        tenant_id: str,
+        account_id: str,
+        now: datetime,
+        *,
+        zombies: int | None = None,
+        zombie_monthly_usd: float | None = None,
+    ) -> None:
+        """Record a zombie scan of the account (and what it found, for the digest)."""
+        update: dict[str, Any] = {"zombieScanAt": utc(now)}
+        if zombies is not None:
+            update |= {"zombieCount": zombies, "zombieMonthlyUsd": zombie_monthly_usd}
+        await self._col.update_one({"_id": account_id, "tenantId": tenant_id}, {"$set": update})
 
     async def purge_due(self, before: datetime, limit: int = 100) -> list[Account]:
         """Accounts of every tenant disconnecting since `before` or earlier, oldest first.
@@ -215,3 +232,30 @@ class Accounts:
             {"$set": {"status": "disconnected", "disconnectedAt": utc(now)}},
         )
         return bool(result.modified_count)
+
+    async def set_governance_mode(
+        self, tenant_id: str, account_id: str, mode: GovernanceMode, now: datetime
+    ) -> bool:
+        """Record the account's mode (auto-promotion); False when it was that mode already."""
+        result = await self._col.update_one(
+            {"_id": account_id, "tenantId": tenant_id, "governanceMode": {"$ne": mode}},
+            {"$set": {"governanceMode": mode, "promotedAt": utc(now)}},
+        )
+        return bool(result.modified_count)
+
+    async def set_mode_override(
+        self, tenant_id: str, account_id: str, mode: GovernanceMode | None, by: str | None
+    ) -> bool:
+        """Set (or clear, with None) the mode chosen from Slack; False without such an account."""
+        result = await self._col.update_one(
+            {"_id": account_id, "tenantId": tenant_id},
+            {"$set": {"modeOverride": mode, "modeOverrideBy": by}},
+        )
+        return bool(result.matched_count)
+
+    async def promotion_candidates(self, limit: int = 500) -> list[Account]:
+        """Active accounts not promoted to audit yet, of every tenant (the daily promotion)."""
+        cursor = self._col.find({"status": "active", "governanceMode": {"$ne": "audit"}}).limit(
+            limit
+        )
+        return [Account.from_mongo(raw) async for raw in cursor]

@@ -24,8 +24,11 @@ COLLECTION = "anomalies"
 
 Status = Literal["open", "snoozed", "expected", "resolved"]
 AlertState = Literal["pending", "sent", "suppressed", "failed"]
+# What governance decided (recorded beside the severity, never instead of it).
+Delivery = Literal["posted", "digest", "held-back", "paused"]
 OPEN: tuple[Status, ...] = ("open", "snoozed")
 PUSHED = ("warning", "critical")  # info waits for the digest
+EVERY_SEVERITY = ("info", "warning", "critical")
 
 
 class SlackMessage(Document):
@@ -69,6 +72,10 @@ class StoredAnomaly(Document):
     alert_attempts: int = 0
     claim_until: datetime | None = None
     slack: SlackMessage | None = None
+    delivery: Delivery | None = None
+    delivery_reason: str | None = None
+    decided_at: datetime | None = None
+    snooze_ended_at: datetime | None = None
 
 
 def document_for(
@@ -236,3 +243,75 @@ class Anomalies:
         """Delete every anomaly of one of the tenant's accounts (disconnect); how many went."""
         result = await self._col.delete_many({"tenantId": tenant_id, "accountId": account_id})
         return int(result.deleted_count)
+
+    async def record_delivery(
+        self, tenant_id: str, anomaly_id: str, delivery: Delivery, reason: str, now: datetime
+    ) -> None:
+        """Record governance's decision beside the verdict (the severity is left as it is)."""
+        await self._col.update_one(
+            {"_id": anomaly_id, "tenantId": tenant_id},
+            {"$set": {"delivery": delivery, "deliveryReason": reason, "decidedAt": utc(now)}},
+        )
+
+    async def snoozed_pattern(
+        self,
+        tenant_id: str,
+        account_id: str,
+        principal_arn: str | None,
+        resource_type: str,
+        now: datetime,
+    ) -> StoredAnomaly | None:
+        """A snoozed anomaly of the same pattern (account, principal, type) still snoozed now."""
+        raw = await self._col.find_one(
+            {
+                "tenantId": tenant_id,
+                "accountId": account_id,
+                "principalArn": principal_arn,
+                "resourceType": resource_type,
+                "status": "snoozed",
+                "snoozeUntil": {"$gt": utc(now)},
+            }
+        )
+        return StoredAnomaly.from_mongo(raw) if raw else None
+
+    async def expired_snoozes(self, now: datetime, limit: int = 200) -> list[StoredAnomaly]:
+        """Snoozed anomalies of every tenant whose snooze has ended (the expiry job)."""
+        cursor = self._col.find({"status": "snoozed", "snoozeUntil": {"$lte": utc(now)}}).limit(
+            limit
+        )
+        return [StoredAnomaly.from_mongo(raw) async for raw in cursor]
+
+    async def reopen(self, tenant_id: str, anomaly_id: str, now: datetime) -> bool:
+        """A snoozed anomaly whose snooze ended is open again; False when it was not snoozed."""
+        result = await self._col.update_one(
+            {"_id": anomaly_id, "tenantId": tenant_id, "status": "snoozed"},
+            {
+                "$set": {
+                    "status": "open",
+                    "statusBy": "snooze ended",
+                    "statusAt": utc(now),
+                    "snoozeEndedAt": utc(now),
+                }
+            },
+        )
+        return bool(result.modified_count)
+
+    async def delivered_as(
+        self, tenant_id: str, delivery: Delivery, since: datetime, limit: int = 1000
+    ) -> list[StoredAnomaly]:
+        """The tenant's anomalies governance decided `delivery` for since a time, newest first."""
+        cursor = (
+            self._col.find(
+                {"tenantId": tenant_id, "delivery": delivery, "decidedAt": {"$gte": utc(since)}}
+            )
+            .sort("createdAt", -1)
+            .limit(limit)
+        )
+        return [StoredAnomaly.from_mongo(raw) async for raw in cursor]
+
+    async def account_counts(self, tenant_id: str, account_id: str) -> tuple[int, int]:
+        """(anomalies, of which marked expected) of one account: the false-positive measure."""
+        query = {"tenantId": tenant_id, "accountId": account_id}
+        total = await self._col.count_documents(query)
+        expected = await self._col.count_documents(query | {"status": "expected"})
+        return int(total), int(expected)

@@ -72,6 +72,18 @@ INDEXES: tuple[Index, ...] = (
         (("alertState", ASC), ("createdAt", ASC)),
         {"partialFilterExpression": {"alertState": "pending"}},
     ),
+    # The snooze expiry job's cross-tenant query, and the snoozed-pattern look-up per alert.
+    Index(
+        anomalies.COLLECTION,
+        "snoozed",
+        (("snoozeUntil", ASC),),
+        {"partialFilterExpression": {"status": "snoozed"}},
+    ),
+    Index(
+        anomalies.COLLECTION,
+        "tenant_delivery_decided",
+        (("tenantId", ASC), ("delivery", ASC), ("decidedAt", DESC)),
+    ),
     Index(
         resources.COLLECTION,
         "tenant_account_state",

@@ -188,6 +188,15 @@ class Resources:
             query["accountId"] = account_id
         return [LiveResource.from_mongo(raw) async for raw in self._col.find(query)]
 
+    async def stopped_since(self, tenant_id: str, since: datetime) -> int:
+        """How many resources stopped or ended since a time (the digest's spend estimate)."""
+        query = {
+            "tenantId": tenant_id,
+            "state": {"$in": ["stopped", "ended"]},
+            "lastEventTime": {"$gte": utc(since)},
+        }
+        return int(await self._col.count_documents(query))
+
     async def burn_rate(self, tenant_id: str, account_id: str | None = None) -> BurnRate:
         """What the tenant (or one account) is spending per hour on what runs now."""
         query: dict[str, Any] = {"tenantId": tenant_id, "state": "running"}

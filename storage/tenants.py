@@ -37,6 +37,7 @@ class Tenant(Document):
     # changed: changing it would lock out every stack already deployed).
     external_id: str | None = None
     external_id_created_at: datetime | None = None
+    last_digest_on: str | None = None  # the workspace-local date of the last daily digest
 
 
 @translate_driver_errors
@@ -127,3 +128,16 @@ class Tenants:
         )
         tenant = await self.get(tenant_id)
         return tenant.external_id if tenant else None
+
+    async def active(self, limit: int = 1000) -> list[Tenant]:
+        """Active tenants (the daily digest's round), by id."""
+        cursor = self._col.find({"status": "active"}).sort("_id", 1).limit(limit)
+        return [Tenant.from_mongo(raw) async for raw in cursor]
+
+    async def claim_digest(self, tenant_id: str, local_date: str) -> bool:
+        """Take the tenant's digest for `local_date` (once, whichever replica asks first)."""
+        result = await self._col.update_one(
+            {"_id": tenant_id, "lastDigestOn": {"$ne": local_date}},
+            {"$set": {"lastDigestOn": local_date}},
+        )
+        return bool(result.modified_count)

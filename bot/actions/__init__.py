@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.actions import anomaly, navigation
+from bot.actions import anomaly, channel, navigation, sensitivity
 from bot.services import SlackServices
 
 
@@ -12,3 +12,5 @@ def register(app: AsyncApp, services: SlackServices) -> None:
     """Register every action listener."""
     anomaly.register(app, services)
     navigation.register(app, services)
+    channel.register(app, services)
+    sensitivity.register(app, services)

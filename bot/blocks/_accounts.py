@@ -13,6 +13,13 @@ from storage.accounts import Account
 from storage.resources import BurnRate
 
 SAFETY_NET = f">${DEFAULT_THRESHOLDS.safety_net_usd:,g}/h"
+_T = DEFAULT_THRESHOLDS
+# What alerts during learning (DESIGN.md, decisions): the cost bands, in every mode but panic.
+FROM_DAY_ONE = (
+    f">${_T.warning_usd:,g}/h warnings and >${_T.critical_usd:,g}/h critical alerts "
+    "post from day one"
+)
+COST_BANDS = f"the >${_T.warning_usd:,g}/h and >${_T.critical_usd:,g}/h cost-band alerts"
 _DAY = timedelta(days=1).total_seconds()
 
 _ACCOUNT_STATES = {
@@ -22,8 +29,8 @@ _ACCOUNT_STATES = {
 }
 _MODES = {
     "on": ":large_green_circle: *Alerting on*",
-    "paused": ":double_vertical_bar: *Paused (panic mode)*: no alerts are sent, not even the "
-    "safety net",
+    "paused": ":double_vertical_bar: *Paused (panic mode)*: no alerts are sent, not even "
+    f"{COST_BANDS}",
 }
 
 
@@ -95,5 +102,6 @@ def mode_line(mode: str, accounts: Sequence[Account], now: datetime, learning_da
     days = [d for a in accounts if (d := learning_days_left(a, now, learning_days))]
     when = f"in {_days_range(days)}" if days else f"after {learning_days} days of learning"
     return (
-        f":seedling: *Learning*: statistical alerts start {when}; the {SAFETY_NET} safety net is on"
+        f":seedling: *Learning*: statistical alerts start {when} (until then they go to the daily "
+        f"digest); {FROM_DAY_ONE}"
     )

@@ -41,6 +41,7 @@ from bot.blocks.limits import (
     more,
 )
 from bot.blocks.message import Message, context, fallback, header, section
+from bot.blocks.sensitivity import overflow
 from storage.anomalies import StoredAnomaly
 
 ACTIONS_BLOCK_ID = "anomaly_actions"
@@ -180,6 +181,9 @@ def _card(
 def alert_message(anomaly: StoredAnomaly, now: datetime) -> Message:
     """The alert card: what, where, $/h, who, when, why, the commands that stop it, buttons."""
     buttons = anomaly_buttons(anomaly.id, ACTIONS_BLOCK_ID)
+    menu = overflow(anomaly.id)
+    if buttons is not None and menu is not None:
+        buttons.elements.append(menu)
     controls: list[Block] = [buttons] if buttons else []
     return _card(anomaly, now, controls, with_status=True)
 

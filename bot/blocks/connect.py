@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks._accounts import FROM_DAY_ONE
 from bot.blocks.limits import clip, escape
 
 CALLBACK_ID = "connect_aws"
@@ -105,9 +106,9 @@ def connected_modal(account_id: str, learning_days: int) -> dict[str, Any]:
     """What the modal shows once the role checked out."""
     text = (
         f":white_check_mark: *AWS account {escape(account_id)} is connected.*\n"
-        f"dd0c/cost learns what is normal for the next {learning_days} days; the >$25/h safety "
-        "net alerts from now on. A zombie scan of idle resources is running; its report will be "
-        "posted in your alert channel."
+        f"dd0c/cost learns what is normal for the next {learning_days} days (statistical findings "
+        f"go to the daily digest meanwhile); {FROM_DAY_ONE}. A zombie scan of idle resources is "
+        "running; its report will be posted in your alert channel."
     )
     view = View(
         type="modal",

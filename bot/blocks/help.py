@@ -10,8 +10,21 @@ COMMANDS: tuple[tuple[str, str], ...] = (
         "/dd0c anomalies [open|all] [since 24h|7d]",
         "recent anomalies, newest first (open ones unless you say all)",
     ),
-    ("/dd0c digest", "today's digest: anomalies by severity, the top ones, burn rate"),
+    (
+        "/dd0c digest",
+        "the last 24 h: burn rate, started/stopped, anomalies incl. held back, still running",
+    ),
     ("/dd0c connect", "connect an AWS account with a read-only CloudFormation stack"),
+    ("/dd0c pause", "panic mode: stop every alert for this workspace (admins or the installer)"),
+    ("/dd0c resume", "alerts back on; posts only a summary of what was missed"),
+    (
+        "/dd0c mode ACCOUNT strict|audit",
+        "strict holds statistical alerts for the digest; only ever tighter than earned",
+    ),
+    (
+        "/dd0c sensitivity ACCOUNT SERVICE TYPE low|medium|high",
+        "how readily statistical alerts fire for one service and resource type",
+    ),
     ("/dd0c help", "this list"),
 )
 

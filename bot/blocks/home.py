@@ -11,6 +11,8 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ConfirmObject,
+    ConversationFilter,
+    ConversationSelectElement,
     DividerBlock,
     MarkdownTextObject,
     SectionBlock,
@@ -18,7 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks._accounts import (
-    SAFETY_NET,
+    COST_BANDS,
     account_lines,
     burn_text,
     learning_days_left,
@@ -34,6 +36,8 @@ from storage.anomalies import StoredAnomaly
 from storage.resources import BurnRate
 
 CONNECT_ACTION_ID = "open_connect"
+CHANNEL_ACTION_ID = "choose_alert_channel"
+CHANNEL_BLOCK_ID = "alert_channel_picker"
 CONNECT_BLOCK_ID = "home_connect"
 DISCONNECT_ACTION_ID = "disconnect_account"
 DISCONNECT_BUTTONS_MAX = 24  # an actions block holds 25 elements: the connect button + these
@@ -41,8 +45,9 @@ ANOMALY_BLOCK_ID = "home_anomaly_{}"
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
 PAUSED_BANNER = (
-    ":double_vertical_bar: *Alerting paused* (panic mode): no alerts are sent, not even the "
-    f"{SAFETY_NET} safety net. Events are still recorded; alerts resume when panic mode is off."
+    ":double_vertical_bar: *Alerting paused* (panic mode): no alerts are sent, not even "
+    f"{COST_BANDS}. Events are still scored and recorded; `/dd0c resume` turns alerts back on "
+    "(only a summary of what was missed is posted)."
 )
 NO_ACCOUNTS = "No AWS account is connected yet: connect one to start alerting."
 
@@ -82,6 +87,21 @@ def _connect(accounts: Sequence[Account]) -> ActionsBlock:
     )
 
 
+def _channel(alert_channel: str | None) -> SectionBlock:
+    """Where alerts go, with a picker to change it (the bot must be in the channel)."""
+    where = f"<#{alert_channel}>" if alert_channel else "no channel chosen yet"
+    picker = ConversationSelectElement(
+        action_id=CHANNEL_ACTION_ID,
+        placeholder="Choose a channel",
+        initial_conversation=alert_channel,
+        filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
+    )
+    text = f"*Alert channel*: {where}. Pick another; invite me there first (`/invite @dd0c`)."
+    return SectionBlock(
+        text=MarkdownTextObject(text=text), accessory=picker, block_id=CHANNEL_BLOCK_ID
+    )
+
+
 def _facts(burn: Mapping[str, BurnRate], open_count: int) -> SectionBlock:
     fields = [
         MarkdownTextObject(text=f"*Burn rate, all accounts*\n{burn_text(total_burn(burn))}"),
@@ -118,6 +138,7 @@ def home_view(
     paused: bool,
     now: datetime,
     learning_days: int = 14,
+    alert_channel: str | None = None,
 ) -> dict[str, Any]:
     """The Home tab view payload (views.publish), at most 100 blocks whatever the input."""
     mode = _mode(accounts, paused, now, learning_days)
@@ -127,6 +148,7 @@ def home_view(
         section(PAUSED_BANNER if paused else mode_line(mode, accounts, now, learning_days)),
         section(f"*AWS accounts*\n{lines}" if accounts else NO_ACCOUNTS),
         _connect(accounts),
+        _channel(alert_channel),
         _facts(burn, len(open_anomalies)),
         DividerBlock(),
         header(f"Open anomalies ({len(open_anomalies)})"),

@@ -4,6 +4,9 @@
 /dd0c anomalies [open|all] [since 24h|7d] [page N]
 /dd0c digest                         today's summary on demand
 /dd0c connect                        the AWS connection modal
+/dd0c pause | resume                 panic mode for this workspace (admins or the installer)
+/dd0c mode <account> strict|audit    per-account governance override (only more restrictive)
+/dd0c sensitivity <account> <service> <type> low|medium|high
 /dd0c help | anything else           the help
 """
 
@@ -28,6 +31,7 @@ from bot.blocks import (
     to_dicts,
 )
 from bot.blocks.connect import connect_modal
+from bot.commands import admin
 from bot.messages import UNKNOWN_WORKSPACE
 from bot.services import SlackServices, tenant_of
 
@@ -77,7 +81,7 @@ def since_delta(since: str | None) -> timedelta | None:
 async def _status(services: SlackServices, tenant: str, words: list[str]) -> Message:
     now = services.clock()
     seen = await queries.overview(services.store, tenant, open_limit=1)
-    mode = queries.mode(seen.accounts, now, await services.paused())
+    mode = queries.mode(seen.accounts, now, await services.paused(tenant))
     learning_days = int(queries.LEARNING_DAYS)
     return status_message(seen.accounts, seen.burn, seen.open_count, mode, now, learning_days)
 
@@ -161,6 +165,14 @@ def register(app: AsyncApp, services: SlackServices) -> None:
                 await services.onboarding.modal(tenant) if services.onboarding else connect_modal()
             )
             await client.views_open(trigger_id=command["trigger_id"], view=view)
+            return
+        if sub in admin.HANDLERS:
+
+            async def reply_text(text: str) -> None:
+                await respond(text=text, response_type="ephemeral")
+
+            user = command.get("user_id")
+            await admin.handle(services, client, tenant, user, sub, words, reply_text)
             return
         reply = REPLIES.get(sub, _help)
         message = await reply(services, tenant, words)

@@ -77,6 +77,8 @@ def test_every_variable_is_read() -> None:
         "LOG_LEVEL": "debug",
         "LOG_LEVEL_THIRD_PARTY": "warning",
         "DD0C_OPS_TOKEN": SECRET,
+        "DD0C_POLICY_FILE": "/etc/dd0c/policy.json",
+        "DD0C_REDIS_PREFIX": "dd0c-staging:",
     }
     assert set(env) == set(variables())
     settings = load_settings(env)

@@ -22,6 +22,7 @@ from settings import load_settings
 from tests.aws import create_queues, send, sqs_client, unique_name
 from tests.bot.test_slack_app import KEY, SECRET, World, eventually, install
 from tests.fixtures import load
+from tests.redisdb import isolated_redis, unique_prefix
 from tests.slack_fake import FakeSlack
 from tests.slack_signing import block_action
 
@@ -31,7 +32,12 @@ pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:Deprecat
 @pytest.fixture
 async def service(moto_endpoint: str) -> AsyncIterator[tuple[World, str]]:
     """The whole service (build_app) on a test server, with SQS on moto and Slack faked."""
-    async with FakeSlack() as slack, sqs_client(aioboto3.Session(), moto_endpoint) as sqs:
+    prefix = unique_prefix("e2e")  # the scheduler's and panic keys, removed afterwards
+    async with (
+        FakeSlack() as slack,
+        sqs_client(aioboto3.Session(), moto_endpoint) as sqs,
+        isolated_redis(prefix),
+    ):
         urls = await create_queues(sqs, unique_name("e2e"), visibility_timeout=5)
         settings = load_settings(
             {
@@ -46,6 +52,7 @@ async def service(moto_endpoint: str) -> AsyncIterator[tuple[World, str]]:
                 "SLACK_API_URL": slack.base_url,
                 "DD0C_TOKEN_KEY": KEY,
                 "DD0C_VISIBILITY_TIMEOUT": "5",
+                "DD0C_REDIS_PREFIX": prefix,
             }
         )
         app = build_app(settings)
@@ -86,6 +93,12 @@ async def test_a_real_launch_becomes_a_card_and_snooze_updates_it(
     assert latency < 30
 
     anomaly_id = record["eventID"]
+
+    async def settled() -> bool:  # the card is out; its alert state is written right after
+        found = await world.store.anomalies.get("T1", anomaly_id)
+        return found is not None and found.alert_state == "sent"
+
+    await eventually(settled)
     stored = await world.store.anomalies.get("T1", anomaly_id)
     assert stored is not None and stored.alert_state == "sent" and stored.slack is not None
     click = block_action(

@@ -116,8 +116,12 @@ def _check_block(block: dict[str, Any]) -> None:
     if kind == "actions":
         assert 0 < len(block["elements"]) <= L.ACTIONS_ELEMENTS_MAX
         for button in block["elements"]:
-            assert len(button["text"]["text"]) <= L.BUTTON_TEXT_MAX
             assert len(button["action_id"]) <= L.ACTION_ID_MAX
+            if button["type"] == "overflow":  # 1-5 options, values of at most 150 characters
+                assert 0 < len(button["options"]) <= 5
+                assert all(len(o["value"]) <= 150 for o in button["options"])
+                continue
+            assert len(button["text"]["text"]) <= L.BUTTON_TEXT_MAX
             assert len(button.get("value", "")) <= L.BUTTON_VALUE_MAX
     for text in _texts(block):
         assert text["text"].strip(), f"empty text in {kind}"

@@ -182,7 +182,10 @@ def test_commands_are_escaped_for_mrkdwn_but_stay_copyable() -> None:
 def test_the_buttons_carry_the_anomaly_id() -> None:
     actions = next(b for b in _card() if b["type"] == "actions")
     assert actions["block_id"] == "anomaly_actions"
-    assert [(e["action_id"], e["value"]) for e in actions["elements"]] == [
+    *buttons, menu = actions["elements"]
+    assert menu["type"] == "overflow" and menu["action_id"] == "anomaly_more"
+    assert menu["options"][0]["value"] == "sensitivity:0f1e2d3c-aaaa-bbbb-cccc-123456789012"
+    assert [(e["action_id"], e["value"]) for e in buttons] == [
         ("snooze_1h", "0f1e2d3c-aaaa-bbbb-cccc-123456789012"),
         ("snooze_4h", "0f1e2d3c-aaaa-bbbb-cccc-123456789012"),
         ("snooze_24h", "0f1e2d3c-aaaa-bbbb-cccc-123456789012"),

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from bot.blocks import DigestSummary, digest_message
+from bot.blocks.digest import StillRunning
 from tests.bot.blocks.helpers import NOW, all_text, anomaly, check_message
 
 
@@ -36,8 +37,10 @@ def test_the_digest_reports_the_day() -> None:
     assert _fields(blocks) == {
         "Anomalies": ":red_circle: 1 critical · :large_orange_circle: 2 warning · "
         ":large_blue_circle: 9 info",
-        "Burn rate now": "$42.50/h · ≈$31,025/month",
-        "Launched today": "7 resources · $3.20/h",
+        "Burn rate now": "$42.50/h · $1,020.00/day",
+        "Started (24 h)": "7 resources · $3.20/h",
+        "Stopped (24 h)": "0 resources",
+        "Opened · resolved · open": "12 opened · 0 resolved · 0 still open",
     }
 
 
@@ -64,4 +67,39 @@ def test_a_quiet_day() -> None:
     summary = _summary(by_severity={}, top=[], new_resources=0, new_resources_hourly_usd=None)
     blocks = check_message(digest_message(summary, NOW))
     assert "Quiet day: no anomalies." in all_text(blocks)
-    assert _fields(blocks)["Launched today"] == "0 resources · $?/h"
+    assert _fields(blocks)["Started (24 h)"] == "0 resources · $?/h"
+    assert summary.empty
+
+
+def test_held_back_info_still_running_and_zombies_are_listed() -> None:
+    held = [anomaly(_id=f"held-{n}") for n in range(2)]
+    info = [anomaly(_id="info-1", severity="info")]
+    running = [StillRunning(anomaly(_id="old-1"), 1573.2)]
+    summary = _summary(
+        held_back=held,
+        info=info,
+        still_running=running,
+        zombie_line="3 idle resources ≈ $41.00/month in 1 account(s)",
+    )
+    text = all_text(check_message(digest_message(summary, NOW)))
+    assert "*Held back by governance* (2: strict mode or snoozed)" in text
+    assert "*Info-level* (1)" in text
+    assert "*Still running* (alerted more than 24 h ago)" in text and "$1,573.20 so far" in text
+    assert "*Zombie watch*\n3 idle resources ≈ $41.00/month in 1 account(s)" in text
+    assert not summary.empty
+
+
+def test_500_anomalies_stay_inside_block_kit_limits() -> None:
+    many = [anomaly(_id=f"evt-{n}") for n in range(500)]
+    summary = _summary(
+        by_severity={"warning": 250, "info": 250},
+        by_status={"open": 400, "resolved": 100},
+        top=many[:5],
+        held_back=many,
+        info=many,
+        still_running=[StillRunning(a, 12.5) for a in many],
+    )
+    blocks = check_message(digest_message(summary, NOW))
+    text = all_text(blocks)
+    assert len(blocks) <= 50
+    assert "more anomalies" in text and "more resources" in text

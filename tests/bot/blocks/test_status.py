@@ -67,7 +67,8 @@ def test_status_counts_open_anomalies() -> None:
         ("on", "*Alerting on*"),
         (
             "learning",
-            "*Learning*: statistical alerts start in 9 days; the >$25/h safety net is on",
+            "*Learning*: statistical alerts start in 9 days (until then they go to the daily "
+            "digest); >$5/h warnings and >$25/h critical alerts post from day one",
         ),
         ("paused", "*Paused (panic mode)*: no alerts are sent"),
     ],

@@ -1,0 +1,321 @@
+"""The one wiring step: every dependency built once, inside the running loop, and closed in
+reverse on cleanup (aiohttp cleanup_ctx)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import aioboto3
+import aiohttp
+import redis.asyncio as aioredis
+from aiobotocore.config import AioConfig
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+
+from app.health import healthz, readyz
+from app.services import POLICY, SERVICES, SETTINGS, Services
+from bot.app import SlackConfig
+from bot.app import build as build_bolt
+from bot.app import routes as slack_routes
+from bot.notifier import Notifier
+from bot.onboarding import Onboarding
+from bot.onboarding import register as register_onboarding
+from bot.poster import ChannelPoster
+from bot.queries import digest as digest_summary
+from bot.recipients import StoreRecipients
+from bot.services import SlackServices
+from governance import Governance, PanicSwitch, load_policy
+from ingest.consumer import Consumer, ConsumerConfig
+from ingest.pipeline import Pipeline
+from logconfig import AccessLogger
+from onboarding.callback import callback_routes
+from onboarding.connect import CALLBACK_PATH, CallbackTokens, LinkSettings, callback_url
+from onboarding.validation import aioboto3_factory, validator
+from pricing import Catalogue, load_catalogue
+from scheduler import JobRunner, Scheduler
+from scheduler.jobs import Jobs
+from settings import Settings
+from storage import Store, TokenCipher, open_store
+from storage.clock import utc_now as _utc_now
+from storage.tenants import DEV_TENANT
+
+if TYPE_CHECKING:
+    from types_aiobotocore_sqs import SQSClient
+
+logger = logging.getLogger(__name__)
+
+REDIS_TIMEOUT = 2.0
+NOTIFIER_SHUTDOWN_TIMEOUT = 10.0
+SCHEDULER_SHUTDOWN_TIMEOUT = 5.0
+ZOMBIE_SCAN_EVERY = timedelta(days=6)  # the weekly job scans every account a week older
+# Share of the visibility timeout that shutdown waits for batches in flight: past the timeout
+# SQS hands their messages out again anyway, and the rest of the budget closes the clients.
+DRAIN_SHARE = 0.8
+MAX_POLL_WAIT = 20
+
+
+def build_app(settings: Settings) -> web.Application:
+    """The aiohttp application: routes, and a cleanup context that owns every client.
+
+    policy.json is read and validated here: a bad one raises PolicyError (one line).
+    """
+    # The access log without query values: /slack/oauth_redirect carries the OAuth code.
+    app = web.Application(handler_args={"access_log_class": AccessLogger})
+    app[SETTINGS] = settings
+    app[POLICY] = load_policy(settings.policy_file)
+    app.cleanup_ctx.append(_lifecycle)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    if settings.slack_enabled:
+
+        def current_bolt() -> AsyncApp | None:
+            services = app.get(SERVICES)
+            return services.bolt if services is not None else None
+
+        app.add_routes(slack_routes(current_bolt))
+
+        async def onboarding_callback(request: web.Request) -> web.StreamResponse:
+            services = app.get(SERVICES)
+            if services is None or services.callback is None:
+                raise web.HTTPServiceUnavailable(text="starting up")
+            return await services.callback(request)
+
+        app.router.add_post(CALLBACK_PATH, onboarding_callback)
+    return app
+
+
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+    """Build every client inside the running loop; close them all, in reverse, on cleanup."""
+    settings = app[SETTINGS]
+    async with contextlib.AsyncExitStack() as stack:
+        store = await _open_store(settings, stack)
+        redis = aioredis.from_url(
+            settings.redis_url.get_secret_value(),
+            socket_timeout=REDIS_TIMEOUT,
+            socket_connect_timeout=REDIS_TIMEOUT,
+        )
+        stack.push_async_callback(redis.aclose)
+        catalogue = await asyncio.to_thread(load_catalogue)
+        policy = app[POLICY]
+        switch = PanicSwitch(redis, settings.redis_prefix, policy_panic=policy.panic_mode)
+        governance = Governance(store, switch, policy, _utc_now)
+        slack = _slack(settings, store, governance, stack)
+        pipeline = Pipeline(
+            store,
+            catalogue,
+            auto_attach_tenant=DEV_TENANT if settings.dev else None,
+            on_anomaly=slack[0].wake if slack else None,
+        )
+        edge = await _edge(settings, store, redis, catalogue, governance, slack, stack)
+        services = Services(
+            store=store,
+            redis=redis,
+            pipeline=pipeline,
+            governance=governance,
+            bolt=edge.bolt if edge else None,
+            notifier=slack[0] if slack else None,
+            callback=edge.callback if edge else None,
+            scheduler=edge.scheduler if edge else None,
+        )
+        app[SERVICES] = services
+        await _start_consumer(settings, services, stack)
+        logger.info("started", extra={"settings": settings.describe(), "store": store.kind})
+        yield
+        services.stop_ingest()
+    logger.info("stopped")
+
+
+def _slack(
+    settings: Settings, store: Store, governance: Governance, stack: contextlib.AsyncExitStack
+) -> tuple[Notifier, SlackServices, SlackConfig] | None:
+    """The listeners' services and the notifier task, when the Slack credentials are set."""
+    if not settings.slack_enabled:
+        logger.warning("Slack credentials not set (DD0C_DEV=1): no Slack app, no alerts posted")
+        return None
+    assert settings.slack_client_id and settings.slack_client_secret
+    assert settings.slack_signing_secret
+    services = SlackServices(store, governance=governance)
+    config = SlackConfig(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        api_url=settings.slack_api_url,
+    )
+    session = aiohttp.ClientSession()  # one connection pool for every alert posted
+    stack.push_async_callback(session.close)  # closed after the notifier has stopped
+    notifier = Notifier(
+        store,
+        StoreRecipients(services),
+        api_url=settings.slack_api_url,
+        gate=governance,
+        session=session,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(notifier.run(stop), name="slack-notifier")
+
+    async def stop_notifier() -> None:
+        stop.set()
+        notifier.wake()
+        await asyncio.wait({task}, timeout=NOTIFIER_SHUTDOWN_TIMEOUT)
+        if not task.done():
+            task.cancel()
+            await asyncio.wait({task})
+
+    stack.push_async_callback(stop_notifier)
+    return notifier, services, config
+
+
+def _onboarding(
+    settings: Settings, store: Store, catalogue: Catalogue, slack: SlackServices
+) -> tuple[Callable[[web.Request], Awaitable[web.StreamResponse]], Onboarding]:
+    """The connect flow in Slack and the stack callback's handler."""
+    assert settings.token_key is not None  # Slack is enabled only with a token key
+    tokens = CallbackTokens.from_setting(settings.token_key.get_secret_value())
+    factory = aioboto3_factory(aioboto3.Session(), endpoint_url=settings.aws_endpoint_url)
+    validate = validator(factory, _utc_now)
+    link = None
+    if settings.onboarding_enabled:
+        assert settings.template_url and settings.event_bus_arn and settings.public_url
+        link = LinkSettings(
+            template_url=settings.template_url,
+            event_bus_arn=settings.event_bus_arn,
+            callback_url=callback_url(settings.public_url),
+            region=settings.aws_region,
+        )
+    onboarding = Onboarding(
+        slack,
+        catalogue,
+        validate,
+        tokens,
+        settings.slack_api_url,
+        link=link,
+        endpoint_url=settings.aws_endpoint_url,
+    )
+    slack.onboarding = onboarding  # the one field set after construction: it holds `slack`
+    (route,) = callback_routes(store, validate, onboarding.connected, now=_utc_now, tokens=tokens)
+    return route.handler, onboarding
+
+
+@dataclass(frozen=True, slots=True)
+class _Edge:
+    """The Slack app, the stack callback's handler and the scheduler (Slack enabled only)."""
+
+    bolt: AsyncApp
+    callback: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    scheduler: Scheduler
+
+
+async def _edge(
+    settings: Settings,
+    store: Store,
+    redis: aioredis.Redis,
+    catalogue: Catalogue,
+    governance: Governance,
+    slack: tuple[Notifier, SlackServices, SlackConfig] | None,
+    stack: contextlib.AsyncExitStack,
+) -> _Edge | None:
+    """Onboarding, then the Bolt app with every listener (onboarding's too), then the jobs."""
+    if slack is None:
+        return None
+    _, services, config = slack
+    callback, onboarding = _onboarding(settings, store, catalogue, services)
+    bolt = build_bolt(config, services, extra=[lambda app: register_onboarding(app, onboarding)])
+    jobs = Jobs(
+        store,
+        governance,
+        ChannelPoster(services, settings.slack_api_url),
+        _utc_now,
+        digest_summary,
+        scan_due=lambda: onboarding.scan_due(ZOMBIE_SCAN_EVERY),
+    )
+    runner = JobRunner(redis, settings.redis_prefix, _utc_now)
+    scheduler = await _start_scheduler(Scheduler(runner, jobs.build()), stack)
+    return _Edge(bolt, callback, scheduler)
+
+
+async def _start_scheduler(scheduler: Scheduler, stack: contextlib.AsyncExitStack) -> Scheduler:
+    """Start the timed jobs (a missed period runs once now); stopped first on shutdown."""
+    await scheduler.start()
+    stack.push_async_callback(scheduler.stop, SCHEDULER_SHUTDOWN_TIMEOUT)
+    return scheduler
+
+
+async def _open_store(settings: Settings, stack: contextlib.AsyncExitStack) -> Store:
+    uri = settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None
+    key = settings.token_key.get_secret_value() if settings.token_key else None
+    cipher = TokenCipher.from_setting(key) if key else None
+    store = open_store(uri, dev=settings.dev, cipher=cipher)
+    stack.push_async_callback(store.close)
+    if store.kind == "in-process":
+        logger.warning("DD0C_DEV=1: in-process store, nothing survives a restart")
+    now = datetime.now(UTC)
+    applied = await store.start(now)
+    if applied:
+        logger.info("migrations applied", extra={"migrations": applied})
+    if settings.dev:
+        await store.tenants.ensure(DEV_TENANT, now)
+    return store
+
+
+async def _start_consumer(
+    settings: Settings, services: Services, stack: contextlib.AsyncExitStack
+) -> None:
+    if settings.sqs_queue_url is None:
+        logger.warning("DD0C_DEV=1 without SQS_QUEUE_URL: no SQS consumer, nothing is ingested")
+        return
+    sqs: SQSClient = await stack.enter_async_context(
+        aioboto3.Session().client(
+            "sqs",
+            region_name=settings.aws_region,
+            endpoint_url=settings.aws_endpoint_url or None,
+            config=AioConfig(
+                connect_timeout=5,
+                read_timeout=30,  # above the 20 s long poll
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
+        )
+    )
+    consumer = Consumer(
+        sqs,
+        services.pipeline,
+        ConsumerConfig(
+            queue_url=settings.sqs_queue_url,
+            pollers=settings.pollers,
+            visibility_timeout=settings.visibility_timeout,
+            wait_seconds=_poll_wait(settings.visibility_timeout),
+        ),
+    )
+    task = asyncio.create_task(consumer.run(), name="sqs-consumer")
+    task.add_done_callback(_report_consumer_end)
+    services.consumer, services.consumer_task = consumer, task
+    # Registered after the SQS client, so it runs first: drain, then close the client.
+    stack.push_async_callback(_drain, services, DRAIN_SHARE * settings.visibility_timeout)
+
+
+def _poll_wait(visibility_timeout: int) -> int:
+    """The long poll's wait: 20 s, or less so a stop (which lets it end) fits the drain bound."""
+    return max(1, min(MAX_POLL_WAIT, int(DRAIN_SHARE * visibility_timeout / 2)))
+
+
+def _report_consumer_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("SQS consumer failed", exc_info=task.exception())
+
+
+async def _drain(services: Services, bound: float) -> None:
+    """Stop polling and wait, up to `bound` seconds, for the batches in flight to settle."""
+    services.stop_ingest()
+    task = services.consumer_task
+    if task is None:
+        return
+    done, _ = await asyncio.wait({task}, timeout=bound)
+    if not done:
+        logger.warning("batches still in flight after %.0f s; abandoning them", bound)
+        task.cancel()
+        await asyncio.wait({task})
