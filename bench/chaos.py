@@ -35,6 +35,7 @@ from bench.scenarios._plan import Config
 from bench.scenarios._prices import CataloguePrices
 from bench.scenarios.generator import generate
 from engine import Baseline
+from engine.profiles import Profile
 from ingest.consumer import Consumer, ConsumerConfig
 from ingest.messages import Message
 from ingest.pipeline import Pipeline
@@ -368,6 +369,15 @@ def _baseline_diffs(clean: list[Baseline], chaos: list[Baseline]) -> list[str]:
     return out
 
 
+def _profile_diffs(clean: list[Profile], chaos: list[Profile]) -> list[str]:
+    out = []
+    for want, got in zip(clean, chaos, strict=False):
+        differ = [name for name in want._fields if getattr(want, name) != getattr(got, name)]
+        if differ:
+            out.append(f"profile {want.key.principal} differs in {differ}")
+    return out[:5]
+
+
 async def compare(clean: Store, chaos: Store) -> list[str]:
     """Every difference between the two stores that matters."""
     problems = []
@@ -379,6 +389,7 @@ async def compare(clean: Store, chaos: Store) -> list[str]:
     profiles = (await clean.profiles.for_tenant(TENANT), await chaos.profiles.for_tenant(TENANT))
     if profiles[0] != profiles[1]:
         problems.append(f"profiles differ: {len(profiles[0])} clean vs {len(profiles[1])} chaos")
+        problems.extend(_profile_diffs(profiles[0], profiles[1]))
     want = {a.id: a.severity for a in await clean.anomalies.recent(TENANT, limit=100_000)}
     got = {a.id: a.severity for a in await chaos.anomalies.recent(TENANT, limit=100_000)}
     if want != got:
