@@ -13,6 +13,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import repeat
+from operator import sub
 from typing import NamedTuple
 
 from engine.baselines import Baseline
@@ -163,8 +165,18 @@ def settled_rate(event: CostEvent, s: State, t: Thresholds) -> int:
     if s.principal is None or not s.principal.recent:
         return 0
     cutoff = event.event_time - timedelta(hours=t.recurrence_hours)
-    settled = bisect_right(s.principal.recent, cutoff)
-    return max(s.principal.recent_counts[:settled], default=0)
+    recent = s.principal.recent
+    old = recent[: bisect_right(recent, cutoff)]
+    if len(old) <= s.principal.rate_max:
+        return s.principal.rate_max  # no window of these can be busier than what was learned
+    learned = s.principal.rate_max
+    span = len(old) - learned  # a window busier than `learned` holds learned + 1 calls
+    width = timedelta(minutes=t.rate_window_minutes)
+    if not any(b - a < width for a, b in zip(old[:span], old[learned:], strict=True)):
+        return learned
+    starts = map(bisect_right, repeat(old), [when - width for when in old])
+    counts: map[int] = map(sub, range(1, len(old) + 1), starts)
+    return max(counts)
 
 
 def rate_burst(event: CostEvent, s: State, t: Thresholds) -> Finding | None:

@@ -75,7 +75,6 @@ def profile_deltas(
         resource_type=event.resource_type,
         quantity=event.quantity,
         rate_window=verdict.signals.rate_settled or None,
-        window=max(verdict.signals.rate_window, 1),
     )
     return (principal, account)
 

@@ -25,8 +25,8 @@ from typing import NamedTuple
 ACCOUNT = "*"
 _EMPTY_TIMES: Mapping[str, datetime] = MappingProxyType({})
 _EMPTY_COUNTS: Mapping[str, int] = MappingProxyType({})
-RECENT_KEEP = 256
-"""How many call times (with each call's window count) a profile keeps for the call-rate signal."""
+RECENT_KEEP = 32
+"""How many launch-call times a profile keeps for the call-rate window."""
 
 
 class ProfileKey(NamedTuple):
@@ -49,8 +49,6 @@ class Profile(NamedTuple):
     quantity_max: Mapping[str, int] = _EMPTY_COUNTS
     quantity_calls: Mapping[str, int] = _EMPTY_COUNTS
     recent: tuple[datetime, ...] = ()
-    recent_counts: tuple[int, ...] = ()
-    """Each recent call's window count (its calls in the rate window), aligned with `recent`."""
     rate_max: int = 0
 
     def known_since(self, now: datetime, hours: float) -> bool:
@@ -71,8 +69,6 @@ class ProfileDelta(NamedTuple):
     quantity: int = 0
     rate_window: int | None = None
     """The busiest settled rate window to learn (engine.detectors.settled_rate; None: none)."""
-    window: int = 1
-    """This call's window count: its calls in the rate window, itself included."""
 
 
 def seen_before(first: Mapping[str, datetime], value: str | None, now: datetime, h: float) -> bool:
@@ -148,16 +144,10 @@ def _earliest(
     return {**first, value: when}
 
 
-def _keep_recent(
-    p: Profile, when: datetime, window: int
-) -> tuple[tuple[datetime, ...], tuple[int, ...]]:
-    """The call times and window counts with this call, oldest first, the latest RECENT_KEEP."""
-    times, counts = p.recent, p.recent_counts
-    if not times or (when, window) >= (times[-1], counts[-1]):  # the usual case: in order
-        keep = RECENT_KEEP - 1
-        return (*times[-keep:], when), (*counts[-keep:], window)
-    pairs = sorted((*zip(times, counts, strict=True), (when, window)))[-RECENT_KEEP:]
-    return tuple(t for t, _ in pairs), tuple(n for _, n in pairs)
+def _keep_recent(recent: tuple[datetime, ...], when: datetime) -> tuple[datetime, ...]:
+    if not recent or when >= recent[-1]:  # the usual case: calls arrive in order
+        return (*recent[-(RECENT_KEEP - 1) :], when)
+    return tuple(sorted((*recent, when))[-RECENT_KEEP:])
 
 
 def _quantities(p: Profile, d: ProfileDelta) -> tuple[Mapping[str, int], Mapping[str, int]]:
@@ -175,7 +165,6 @@ def apply_profile(profile: Profile | None, delta: ProfileDelta) -> Profile:
     p = profile or Profile(key=delta.key)
     when = delta.event_time
     most, calls = _quantities(p, delta)
-    recent, counts = _keep_recent(p, when, delta.window)
     return Profile(
         key=p.key,
         first_seen=when if p.first_seen is None or when < p.first_seen else p.first_seen,
@@ -186,7 +175,6 @@ def apply_profile(profile: Profile | None, delta: ProfileDelta) -> Profile:
         agents=_earliest(p.agents, delta.agent, when),
         quantity_max=most,
         quantity_calls=calls,
-        recent=recent,
-        recent_counts=counts,
+        recent=_keep_recent(p.recent, when),
         rate_max=max(p.rate_max, delta.rate_window or 0),
     )

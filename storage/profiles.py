@@ -46,16 +46,12 @@ class StoredProfile(Document):
     agents: dict[str, datetime] = Field(default_factory=dict)
     quantity_max: dict[str, int] = Field(default_factory=dict)
     quantity_calls: dict[str, int] = Field(default_factory=dict)
-    recent_calls: list[dict[str, Any]] = Field(default_factory=list)
-    """`{"t": call time, "n": its window count}`, oldest first (read without a model per item:
-    a profile holds up to RECENT_KEEP of them and is read for every event)."""
+    recent: list[datetime] = Field(default_factory=list)
     rate_max: int = 0
     applied: list[str] = Field(default_factory=list)
 
     def profile(self) -> Profile:
         """The engine's profile."""
-        ordered = sorted((utc(c["t"]), int(c.get("n", 1))) for c in self.recent_calls)
-        ordered = ordered[-RECENT_KEEP:]
         return Profile(
             key=ProfileKey(self.account_id, self.principal),
             first_seen=utc(self.first_seen) if self.first_seen else None,
@@ -66,8 +62,7 @@ class StoredProfile(Document):
             agents=_times(self.agents),
             quantity_max={unescape_key(k): v for k, v in self.quantity_max.items()},
             quantity_calls={unescape_key(k): v for k, v in self.quantity_calls.items()},
-            recent=tuple(t for t, _ in ordered),
-            recent_counts=tuple(n for _, n in ordered),
+            recent=tuple(sorted(utc(t) for t in self.recent))[-RECENT_KEEP:],
             rate_max=self.rate_max,
         )
 
@@ -91,11 +86,7 @@ def update_for(delta: ProfileDelta) -> dict[str, Any]:
         "$max": largest,
         "$inc": counts,
         "$push": {
-            "recentCalls": {
-                "$each": [{"t": when, "n": delta.window}],
-                "$sort": {"t": 1, "n": 1},
-                "$slice": -RECENT_KEEP,
-            },
+            "recent": {"$each": [when], "$sort": 1, "$slice": -RECENT_KEEP},
             "applied": {"$each": [delta.event_id], "$slice": -APPLIED_WINDOW},
         },
     }

@@ -28,7 +28,6 @@ def _deltas(n: int, seed: int = 7) -> list[ProfileDelta]:
                 resource_type=rng.choice(["ec2:instance", "rds:db-instance", None]),
                 quantity=rng.randint(1, 12),
                 rate_window=rng.choice([None, 1, 2, 5]),
-                window=rng.randint(1, 6),
             )
         )
     return out
