@@ -245,33 +245,39 @@ def _novel_origin(p: Profile, seen: Mapping[str, datetime], value: str | None, l
     )
 
 
-def unfamiliar_origin(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
-    """A known principal calling from a network it never used (the classic stolen key)."""
-    p, now = s.principal, event.event_time
+def _unfamiliar(
+    s: State, now: datetime, t: Thresholds, seen: str, value: str | None, limit: int
+) -> str | None:
+    """The usual values when `value` is new to a principal with a concentrated history."""
+    p = s.principal
     if p is None or not _has_history(p, now, t):
         return None
-    network = network_of(event.source_ip)
-    if not _novel_origin(p, p.networks, network, t.origin_max_networks, t, now):
+    known: Mapping[str, datetime] = getattr(p, seen)
+    if not _novel_origin(p, known, value, limit, t, now):
         return None
-    usual = _listing(n for n in p.networks if n != network)
-    reason = (
-        f"first launch by {short_name(event.actor.principal_arn)} from {network} (it used {usual})"
+    return _listing(v for v in known if v != value)
+
+
+def unfamiliar_origin(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
+    """A known principal calling from a network it never used (the classic stolen key)."""
+    network = network_of(event.source_ip)
+    usual = _unfamiliar(s, event.event_time, t, "networks", network, t.origin_max_networks)
+    if usual is None:
+        return None
+    who = short_name(event.actor.principal_arn)
+    return Finding(
+        UNFAMILIAR_ORIGIN, True, 0.0, f"first launch by {who} from {network} (it used {usual})"
     )
-    return Finding(UNFAMILIAR_ORIGIN, True, 0.0, reason)
 
 
 def unfamiliar_client(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
     """A known principal using a client (user-agent family) it never used."""
-    p, now = s.principal, event.event_time
-    if p is None or not _has_history(p, now, t):
-        return None
     family = agent_family(event.user_agent)
-    if not _novel_origin(p, p.agents, family, t.origin_max_agents, t, now):
+    usual = _unfamiliar(s, event.event_time, t, "agents", family, t.origin_max_agents)
+    if usual is None:
         return None
-    usual = _listing(a for a in p.agents if a != family)
-    reason = (
-        f"first launch by {short_name(event.actor.principal_arn)} with {family} (it used {usual})"
-    )
+    who = short_name(event.actor.principal_arn)
+    reason = f"first launch by {who} with {family} (it used {usual})"
     return Finding(UNFAMILIAR_CLIENT, False, t.weight_agent, reason)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
+from pymongo.errors import DuplicateKeyError
 
 
 class Document(BaseModel):
@@ -25,6 +26,22 @@ class Document(BaseModel):
         if "id" in out:
             out["_id"] = out.pop("id")
         return out
+
+
+async def apply_once(
+    col: Any, doc_id: str, tenant_id: str, event_id: str, update: dict[str, Any]
+) -> bool:
+    """One atomic upsert that counts an event once (baselines, profiles); False when counted.
+
+    The filter excludes documents whose `applied` list holds the event id, so a second apply
+    matches nothing, upserts, and collides with the existing `_id`.
+    """
+    query = {"_id": doc_id, "tenantId": tenant_id, "applied": {"$ne": event_id}}
+    try:
+        result = await col.update_one(query, update, upsert=True)
+    except DuplicateKeyError:
+        return False
+    return bool(result.modified_count or result.upserted_id is not None)
 
 
 def utc(value: datetime) -> datetime:

@@ -13,11 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import Field
-from pymongo.errors import DuplicateKeyError
 
 from engine import Baseline, BaselineDelta, BaselineKey, Stats
 from engine.baselines import BASELINE_VERSION, Sensitivity, pair_key, square_micros, to_micros
-from storage._documents import Document, escape_key, unescape_key, utc
+from storage._documents import Document, apply_once, escape_key, unescape_key, utc
 from storage.errors import translate_driver_errors
 
 COLLECTION = "baselines"
@@ -148,16 +147,8 @@ class Baselines:
 
     async def apply(self, tenant_id: str, delta: BaselineDelta) -> bool:
         """Add one event to its baseline exactly once; False when it was already counted."""
-        query = {
-            "_id": baseline_id(tenant_id, delta.key),
-            "tenantId": tenant_id,
-            "applied": {"$ne": delta.event_id},
-        }
-        try:
-            result = await self._col.update_one(query, update_for(delta), upsert=True)
-        except DuplicateKeyError:
-            return False
-        return bool(result.modified_count or result.upserted_id is not None)
+        doc_id = baseline_id(tenant_id, delta.key)
+        return await apply_once(self._col, doc_id, tenant_id, delta.event_id, update_for(delta))
 
     async def mark_expected(
         self, tenant_id: str, key: BaselineKey, size: str | None, principal: str | None

@@ -12,10 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import Field
-from pymongo.errors import DuplicateKeyError
 
 from engine.profiles import RECENT_KEEP, Profile, ProfileDelta, ProfileKey
-from storage._documents import Document, escape_key, unescape_key, utc
+from storage._documents import Document, apply_once, escape_key, unescape_key, utc
 from storage.errors import translate_driver_errors
 
 COLLECTION = "profiles"
@@ -111,16 +110,8 @@ class Profiles:
 
     async def apply(self, tenant_id: str, delta: ProfileDelta) -> bool:
         """Add one call to its profile exactly once; False when it was already counted."""
-        query = {
-            "_id": profile_id(tenant_id, delta.key),
-            "tenantId": tenant_id,
-            "applied": {"$ne": delta.event_id},
-        }
-        try:
-            result = await self._col.update_one(query, update_for(delta), upsert=True)
-        except DuplicateKeyError:
-            return False
-        return bool(result.modified_count or result.upserted_id is not None)
+        doc_id = profile_id(tenant_id, delta.key)
+        return await apply_once(self._col, doc_id, tenant_id, delta.event_id, update_for(delta))
 
     async def for_tenant(self, tenant_id: str, account_id: str | None = None) -> list[Profile]:
         """The tenant's profiles (optionally one account's), in id order."""
