@@ -9,13 +9,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, Final
+from functools import lru_cache
+from typing import Annotated, Any, Final
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SkipValidation,
+    ValidationError,
+    field_validator,
+)
 
 from engine.errors import NormalizeError
 
 JsonDict = dict[str, Any]
+# A JSON object as decoded: its keys are strings already, so it is only type-checked (by
+# `_object`), never copied key by key.
+_Object = Annotated[JsonDict | None, SkipValidation]
 
 # CloudTrail began in 2013; AWS in 2006. A time outside these bounds is not a real API call, and
 # letting it through would overflow datetime arithmetic downstream (retention, baselines' ages).
@@ -68,40 +80,103 @@ class CloudTrailRecord(_Lenient):
     aws_region: str = Field(alias="awsRegion")
     recipient_account_id: str | None = Field(default=None, alias="recipientAccountId")
     user_identity: UserIdentity = Field(default_factory=UserIdentity, alias="userIdentity")
-    request: JsonDict | None = Field(
+    request: _Object = Field(
         default=None, validation_alias=AliasChoices("requestParameters", "RequestParameters")
     )
-    response: JsonDict | None = Field(
+    response: _Object = Field(
         default=None, validation_alias=AliasChoices("responseElements", "ResponseElements")
     )
-    service_event_details: JsonDict | None = Field(default=None, alias="serviceEventDetails")
+    service_event_details: _Object = Field(default=None, alias="serviceEventDetails")
     source_ip_address: Any = Field(default=None, alias="sourceIPAddress")
     user_agent: Any = Field(default=None, alias="userAgent")
     error_code: str | None = Field(default=None, alias="errorCode")
     error_message: str | None = Field(default=None, alias="errorMessage")
     api_version: str | None = Field(default=None, alias="apiVersion")
 
+    @field_validator("request", "response", "service_event_details", mode="before")
+    @classmethod
+    def _object(cls, value: Any) -> Any:
+        if value is None or isinstance(value, dict):
+            return value
+        raise ValueError("Input should be a valid dictionary")
+
+    @field_validator("user_identity", mode="before")
+    @classmethod
+    def _identity(cls, value: Any) -> Any:
+        """The same identity validated once: roles and users repeat all day."""
+        return _shared_identity(value)
+
     @field_validator("event_time", mode="before")
     @classmethod
     def _lenient_time(cls, value: Any) -> Any:
         """Accept the variants exporters write; CloudTrail times are UTC."""
-        return _normalise_time(value) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        if len(value) == 20 and value[10] == "T" and value[19] == "Z":  # 2026-11-02T03:04:05Z
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                pass  # pydantic names the problem below
+        return _normalise_time(value)
 
     @field_validator("event_time")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
-        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        if not EARLIEST_EVENT_TIME <= value < LATEST_EVENT_TIME:
-            raise ValueError(
-                f"{value.isoformat()} is outside {EARLIEST_EVENT_TIME.year}–"
-                f"{LATEST_EVENT_TIME.year - 1}"
-            )
-        return value
+        if value.tzinfo is not UTC:
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return _in_range(value)
 
     @property
     def account_id(self) -> str | None:
         """The account the event happened in."""
         return self.recipient_account_id or self.user_identity.account_id
+
+
+def _in_range(value: datetime) -> datetime:
+    if not EARLIEST_EVENT_TIME <= value < LATEST_EVENT_TIME:
+        raise ValueError(
+            f"{value.isoformat()} is outside {EARLIEST_EVENT_TIME.year}–"
+            f"{LATEST_EVENT_TIME.year - 1}"
+        )
+    return value
+
+
+_IDENTITY_KEYS: Final = ("type", "arn", "principalId", "accountId", "userName", "invokedBy")
+_ISSUER_KEYS: Final = ("type", "arn", "userName")
+
+
+def _shared_identity(value: Any) -> Any:
+    """A cached `UserIdentity` for an identity made of text fields; anything else as given.
+
+    Only the fields the model reads make the cache key, so the per-call parts (access key,
+    session creation date) do not defeat it; an identity with a non-text value where the model
+    expects text goes to pydantic unchanged and fails there with its usual message.
+    """
+    if not isinstance(value, dict):
+        return value
+    context = value.get("sessionContext")
+    issuer = context.get("sessionIssuer") if isinstance(context, dict) else None
+    if (context is not None and not isinstance(context, dict)) or (
+        issuer is not None and not isinstance(issuer, dict)
+    ):
+        return value
+    fields = tuple(value.get(k) for k in _IDENTITY_KEYS)
+    issued = tuple(issuer.get(k) for k in _ISSUER_KEYS) if issuer is not None else None
+    if not all(v is None or type(v) is str for v in (*fields, *(issued or ()))):
+        return value
+    return _identity(fields, context is not None, issued)
+
+
+@lru_cache(maxsize=4096)
+def _identity(
+    fields: tuple[str | None, ...], has_context: bool, issued: tuple[str | None, ...] | None
+) -> UserIdentity:
+    data: JsonDict = {k: v for k, v in zip(_IDENTITY_KEYS, fields, strict=True) if v is not None}
+    if has_context:
+        data["sessionContext"] = (
+            {"sessionIssuer": dict(zip(_ISSUER_KEYS, issued, strict=True))} if issued else {}
+        )
+    return UserIdentity.model_validate(data)
 
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
