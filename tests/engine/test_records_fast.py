@@ -98,6 +98,6 @@ def test_non_object_request_is_malformed() -> None:
         try:
             parse_record(_record(**{field: ["not", "an", "object"]}))
         except NormalizeError as exc:
-            assert "valid dictionary" in exc.reason
+            assert field in exc.reason and "not a JSON object" in exc.reason
         else:
             raise AssertionError(f"{field} as a list was accepted")
