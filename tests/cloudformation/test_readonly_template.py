@@ -3,9 +3,9 @@
 Three contracts are checked against `cloudformation/dd0c-cost-readonly.yaml`, read with cfn-lint's
 loader as the platform test does:
 
-- the role: only dd0c's account, only with the ExternalId; every action in
-  `onboarding.permissions.ASSUMED_ROLE_ACTIONS` is allowed (IAM wildcard matching) and nothing
-  granted is a write or a known data/secret read;
+- the role: only dd0c's account, only with the ExternalId; it grants exactly
+  `onboarding.permissions.GRANTED_ACTIONS` (no wildcard, no unused action), and nothing granted
+  is a write or a known data/secret read;
 - the forwarding rules: one per eventSource, together matching exactly `engine.SUPPORTED_EVENTS`
   (the test prints the YAML to paste when the engine's list changes);
 - the callback function: standard library only, and run for real against a local HTTP server
@@ -30,7 +30,12 @@ import pytest
 from cfnlint.decode import cfn_yaml  # type: ignore[import-untyped]
 
 from engine import SUPPORTED_EVENTS
-from onboarding.permissions import ASSUMED_ROLE_ACTIONS, NO_PERMISSION_NEEDED
+from onboarding.permissions import (
+    ASSUMED_ROLE_ACTIONS,
+    FEATURE_ACTIONS,
+    GRANTED_ACTIONS,
+    NO_PERMISSION_NEEDED,
+)
 from tests.cloudformation.templates import load_template, resources_of
 from tests.fixtures import CLOUDTRAIL, load
 
@@ -67,6 +72,11 @@ READ_ONLY_EXCEPTIONS: frozenset[str] = frozenset()
 NEVER_GRANTED = (
     "lambda:GetFunction",  # returns a pre-signed link to the function's code
     "lambda:GetLayerVersion",
+    "lambda:GetFunctionConfiguration",  # environment variables, which often hold secrets
+    "lambda:ListFunctions",  # the same environment variables, for every function
+    "ec2:DescribeInstanceAttribute",  # the userData attribute: boot scripts with secrets
+    "ec2:DescribeLaunchTemplateVersions",  # UserData again, inside each launch template
+    "rds:DescribeDBLogFiles",
     "ec2:GetPasswordData",
     "ec2:GetConsoleOutput",
     "ec2:GetConsoleScreenshot",
@@ -191,6 +201,38 @@ def test_every_action_the_product_calls_is_granted(template: dict[str, Any], act
     assert _is_allowed(_readonly_statements(template), action), (
         f"{action} is in onboarding.permissions.ASSUMED_ROLE_ACTIONS but not granted by "
         f"{READONLY.name}: add it to the ReadOnlyPolicy's Action list"
+    )
+
+
+def test_the_role_grants_exactly_the_actions_the_code_uses(template: dict[str, Any]) -> None:
+    granted = _granted(_readonly_statements(template), "Allow")
+    wildcards = [g for g in granted if "*" in g or "?" in g]
+    assert not wildcards, f"{wildcards}: name each action the code calls instead"
+    assert len(granted) == len(set(granted)), "an action is granted twice"
+    unused = sorted(set(granted) - GRANTED_ACTIONS)
+    missing = sorted(GRANTED_ACTIONS - set(granted))
+    assert not unused, f"{unused}: granted, but no feature in onboarding.permissions calls it"
+    assert not missing, f"{missing}: called (onboarding.permissions), not granted: add them"
+
+
+def test_every_feature_declares_sorted_known_actions() -> None:
+    for feature, actions in FEATURE_ACTIONS.items():
+        assert actions, feature
+        for action in actions:
+            assert re.fullmatch(r"[a-z0-9-]+:[A-Z][A-Za-z0-9]+", action), (feature, action)
+    assert frozenset().union(*FEATURE_ACTIONS.values()) == ASSUMED_ROLE_ACTIONS
+
+
+def test_readme_gives_every_granted_action_a_reason() -> None:
+    readme = (ROOT / "cloudformation" / "README.md").read_text()
+    rows = {
+        match.group(1)
+        for match in re.finditer(r"^\| `([a-z0-9-]+:[A-Za-z0-9]+)` \|", readme, flags=re.M)
+    }
+    missing, extra = sorted(GRANTED_ACTIONS - rows), sorted(rows - GRANTED_ACTIONS)
+    assert not missing and not extra, (
+        "cloudformation/README.md's permission table must list exactly the granted actions: "
+        f"missing {missing}, extra {extra}"
     )
 
 
