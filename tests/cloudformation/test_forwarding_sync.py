@@ -25,6 +25,7 @@ from typing import Any
 import boto3  # type: ignore[import-untyped]
 import pytest
 
+from onboarding.coverage import RULE_PREFIX, expected_rules
 from tests.cloudformation.templates import load_template, resources_of
 from tests.cloudformation.test_readonly_template import READONLY
 
@@ -67,6 +68,15 @@ def test_one_stack_serves_every_region(template: dict[str, Any]) -> None:
     assert properties["ServiceToken"] == {"Fn::GetAtt": ["ForwardingSyncFunction", "Arn"]}
     assert properties["Rules"] == [{"Ref": rule_id} for rule_id in _forwarding_rules(template)]
     assert properties["ForwardingRoleArn"] == {"Fn::GetAtt": ["ForwardingRole", "Arn"]}
+
+
+def test_the_coverage_check_looks_for_the_rules_the_stack_creates(
+    template: dict[str, Any],
+) -> None:
+    names = {rule["Properties"]["Name"] for rule in _forwarding_rules(template).values()}
+    assert names == expected_rules()
+    assert RULE_PREFIX == PREFIX
+    assert f'PREFIX = "{PREFIX}"' in _code(template)
 
 
 def test_sync_function_may_only_touch_dd0c_rules(template: dict[str, Any]) -> None:
