@@ -54,7 +54,9 @@ async def overview(store: Store, tenant_id: str, open_limit: int = 50) -> Overvi
     count = await store.anomalies.count(tenant_id, open_only=True)
     active = {a.id for a in accounts if a.status == "active"}
     coverage = [
-        c for c in await store.coverage.for_tenant(tenant_id) if c.gaps and c.account_id in active
+        c
+        for c in await store.coverage.for_tenant(tenant_id)
+        if c.needs_attention and c.account_id in active
     ]
     return Overview(accounts, burn, anomalies, count, coverage)
 

@@ -29,6 +29,7 @@ from onboarding._aws import (
     client,
     collect,
     describe_error,
+    error_code,
     open_session,
     with_backoff,
 )
@@ -42,6 +43,7 @@ SESSION_NAME = "dd0c-cost-coverage"
 RULES_MAX = 100
 INSTANCES_MAX = 1000  # counted up to this, then "1000+"
 _RUNNING = [{"Name": "instance-state-name", "Values": ["running"]}]
+_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 
 
 def expected_rules() -> frozenset[str]:
@@ -71,11 +73,17 @@ class CoverageReport:
     account_id: str
     regions: list[RegionCoverage]
     failures: dict[str, str]
+    denied: frozenset[str] = frozenset()  # regions where the role may not read the rules
 
     @property
     def gaps(self) -> list[RegionCoverage]:
         """The regions dd0c cannot see, by region."""
         return sorted((r for r in self.regions if r.gap), key=lambda r: r.region)
+
+    @property
+    def role_outdated(self) -> bool:
+        """The role denies the rule listing everywhere: a stack older than the coverage check."""
+        return bool(self.denied) and not self.regions and set(self.failures) == self.denied
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +124,12 @@ async def _region(check: _Check, region: str) -> RegionCoverage:
 
 async def _guarded(
     check: _Check, region: str, limit: asyncio.Semaphore
-) -> RegionCoverage | tuple[str, str]:
+) -> RegionCoverage | tuple[str, str, bool]:
     async with limit:
         try:
             return await _region(check, region)
         except (ClientError, BotoCoreError) as exc:  # that region is unknown, the rest carry on
-            return region, describe_error(exc)
+            return region, describe_error(exc), error_code(exc) in _DENIED
 
 
 async def check_account(
@@ -151,8 +159,10 @@ async def check_account(
         *(_guarded(check, region, limit) for region in dict.fromkeys(regions))
     )
     checked = [r for r in results if isinstance(r, RegionCoverage)]
-    failures = dict(r for r in results if isinstance(r, tuple))
-    report = CoverageReport(account_id, checked, failures)
+    failed = [r for r in results if isinstance(r, tuple)]
+    failures = {region: reason for region, reason, _ in failed}
+    denied = frozenset(region for region, _, is_denied in failed if is_denied)
+    report = CoverageReport(account_id, checked, failures, denied)
     logger.info(
         "coverage checked",
         extra={

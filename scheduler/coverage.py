@@ -6,7 +6,9 @@ regions lack dd0c's forwarding rules. Compared with the stored record (`storage.
 - a new gap (or one Slack was not told about yet) → one message per account with the regions
   and the fix; the gap is marked notified once the post succeeded;
 - a notified gap whose region now has its rules → one "closed" message, then it is forgotten;
-- a region that could not be read keeps whatever it had (unknown is not closed).
+- a region that could not be read keeps whatever it had (unknown is not closed);
+- a role that may not list the rules anywhere (a stack older than this check) → one message
+  asking for the stack update, shown in status until the role can read them.
 
 One account's failure is logged and the others carry on (STYLE §7).
 """
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.blocks.coverage import Fix, closed_message, gap_message
+from bot.blocks.coverage import Fix, closed_message, gap_message, outdated_message
 from bot.blocks.message import to_dicts
 from onboarding.coverage import CoverageReport, check_connected_account
 from storage.coverage import AccountCoverage, RegionGap, coverage_id
@@ -42,6 +44,18 @@ class Reconciled:
     coverage: AccountCoverage
     to_announce: list[RegionGap]
     closed: list[str]
+    announce_outdated: bool = False
+
+
+def _outdated(
+    previous: AccountCoverage | None, report: CoverageReport, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """(since, notified at) of an outdated role; (None, None) once the role reads the rules."""
+    if not report.role_outdated:
+        return None, None
+    if previous is None or previous.role_outdated_since is None:
+        return now, None
+    return previous.role_outdated_since, previous.role_outdated_notified_at
 
 
 def reconcile(
@@ -65,6 +79,7 @@ def reconcile(
         if unknown and name not in gaps:
             gaps[name] = old  # not read this time (or no region list): unknown is not closed
     closed = sorted(name for name, old in before.items() if name not in gaps and old.notified_at)
+    outdated_since, outdated_notified = _outdated(previous, report, now)
     coverage = AccountCoverage(
         id=coverage_id(tenant_id, report.account_id),
         tenant_id=tenant_id,
@@ -73,9 +88,12 @@ def reconcile(
         regions_checked=len(report.regions),
         gaps=sorted(gaps.values(), key=lambda g: g.region),
         failures=report.failures,
+        role_outdated_since=outdated_since,
+        role_outdated_notified_at=outdated_notified,
     )
     to_announce = [g for g in coverage.gaps if g.notified_at is None]
-    return Reconciled(coverage, to_announce, closed)
+    announce = outdated_since is not None and outdated_notified is None
+    return Reconciled(coverage, to_announce, closed, announce)
 
 
 @dataclass
@@ -125,8 +143,15 @@ class CoverageJob:
         if result.closed:
             message = closed_message(account.id, result.closed, now)
             await self.poster.post(account.tenant_id, message.text, to_dicts(message.blocks))
+        if result.announce_outdated and await self._announce_outdated(account, now):
+            coverage = coverage.model_copy(update={"role_outdated_notified_at": now})
         await self.store.coverage.save(coverage)
         return 1
+
+    async def _announce_outdated(self, account: Account, now: datetime) -> bool:
+        fix = Fix(account.stack_id, account.stack_region, self.template_url)
+        message = outdated_message(account.id, fix, now)
+        return await self.poster.post(account.tenant_id, message.text, to_dicts(message.blocks))
 
     async def _announce(self, account: Account, gaps: list[RegionGap], now: datetime) -> bool:
         fix = Fix(account.stack_id, account.stack_region, self.template_url)

@@ -39,6 +39,15 @@ class AccountCoverage(Document):
     regions_checked: int = 0
     gaps: list[RegionGap] = Field(default_factory=list)
     failures: dict[str, str] = Field(default_factory=dict)  # region -> why it was not checked
+    # The role may not list the rules (a stack older than the coverage check): since when, and
+    # when Slack was told to update the stack.
+    role_outdated_since: datetime | None = None
+    role_outdated_notified_at: datetime | None = None
+
+    @property
+    def needs_attention(self) -> bool:
+        """Open gaps, or coverage unknown because the role is outdated."""
+        return bool(self.gaps) or self.role_outdated_since is not None
 
     @property
     def open_gaps(self) -> list[RegionGap]:

@@ -46,6 +46,19 @@ def _urgent_first(gaps: Sequence[RegionGap]) -> list[RegionGap]:
     return sorted(gaps, key=lambda g: (-g.running_instances, g.region))
 
 
+def _update_command(fix: Fix) -> str | None:
+    """Update the stack to the current template, keeping its parameters (None: unknown stack)."""
+    if not (fix.stack_id and fix.template_url):
+        return None
+    region = escape(fix.stack_region or "<the stack's region>")
+    keep = " ".join(f"ParameterKey={p},UsePreviousValue=true" for p in STACK_PARAMETERS)
+    return (
+        f"aws cloudformation update-stack --region {region} "
+        f"--stack-name {escape(fix.stack_id)} --template-url {escape(fix.template_url)} "
+        f"--capabilities CAPABILITY_NAMED_IAM --parameters {keep}"
+    )
+
+
 def fix_text(account_id: str, fix: Fix) -> str:
     """The commands that close the gaps, run with the account's own AWS credentials."""
     region = escape(fix.stack_region or "<the stack's region>")
@@ -55,13 +68,8 @@ def fix_text(account_id: str, fix: Fix) -> str:
         "The dd0c-cost stack then copies its rules to every enabled region (it also does so "
         "every 6 hours by itself)."
     ]
-    if fix.stack_id and fix.template_url:
-        keep = " ".join(f"ParameterKey={p},UsePreviousValue=true" for p in STACK_PARAMETERS)
-        update = (
-            f"aws cloudformation update-stack --region {region} "
-            f"--stack-name {escape(fix.stack_id)} --template-url {escape(fix.template_url)} "
-            f"--capabilities CAPABILITY_NAMED_IAM --parameters {keep}"
-        )
+    update = _update_command(fix)
+    if update:
         lines.append(
             "If that function does not exist, the stack predates one-stack-every-region: "
             f"update it to the current template first\n```{update}```"
@@ -95,6 +103,29 @@ def gap_message(account_id: str, gaps: Sequence[RegionGap], fix: Fix, now: datet
     return Message(text=fallback(escape(text)), blocks=blocks)
 
 
+def outdated_message(account_id: str, fix: Fix, now: datetime) -> Message:
+    """The role predates the coverage check: dd0c cannot tell which regions are blind."""
+    update = _update_command(fix)
+    how = (
+        f"Update the stack to the current template:\n```{update}```"
+        if update
+        else "Launch the current stack from `/dd0c connect` (one stack covers every region)."
+    )
+    text = (
+        f"dd0c cannot check which regions of account *{escape(account_id)}* forward API calls: "
+        "its `dd0c-cost-readonly` role predates the coverage check (`events:ListRules` is not "
+        f"granted), and its stack may forward from one region only. {how}\nThe current stack "
+        "watches every enabled region and grants only the reads dd0c makes."
+    )
+    blocks: list[Block] = [
+        header(f":warning: Update the dd0c-cost stack in account {account_id}"),
+        section(text),
+        context(f"Checked {slack_date(now)} · said once; `/dd0c status` shows it until fixed"),
+    ]
+    summary = f"Update the dd0c-cost stack in AWS account {account_id}: coverage unknown"
+    return Message(text=fallback(escape(summary)), blocks=blocks)
+
+
 def closed_message(account_id: str, regions: Sequence[str], now: datetime) -> Message:
     """Blind spots that closed: said once."""
     names = ", ".join(f"`{escape(r)}`" for r in sorted(regions))
@@ -111,6 +142,11 @@ def coverage_text(coverages: Sequence[AccountCoverage]) -> str | None:
     """The status/App Home section for open gaps; None when every region is covered."""
     lines = []
     for coverage in coverages:
+        if coverage.role_outdated_since is not None:
+            lines.append(
+                f"• {escape(coverage.account_id)}: coverage unknown, the stack needs an update "
+                f"(since {slack_date(coverage.role_outdated_since, '{date_short_pretty}')})"
+            )
         for gap in _urgent_first(coverage.gaps):
             lines.append(
                 f"• {escape(coverage.account_id)} `{escape(gap.region)}`: {_instances(gap)}, "

@@ -35,7 +35,7 @@ from onboarding.coverage import (
 )
 from onboarding.permissions import FEATURE_ACTIONS
 from scheduler import Job, JobRunner
-from scheduler.coverage import CoverageJob, reconcile
+from scheduler.coverage import Check, CoverageJob, reconcile
 from scheduler.jobs import Jobs
 from storage import Store, memory_store
 from storage.accounts import Account
@@ -62,6 +62,7 @@ class Rig:
     runner: JobRunner
     account: Account
     endpoint: str
+    check: Check | None = None  # replaces the assumed-role check when set
 
     @property
     def store(self) -> Store:
@@ -71,6 +72,11 @@ class Rig:
         """The coverage job's messages (installing posts a welcome too)."""
         calls = self.world.slack.calls_to("chat.postMessage")
         return [c for c in calls if "Blind spot" in str(c.body.get("text"))]
+
+    def updates(self) -> list[Any]:
+        """The job's "update the stack" messages."""
+        calls = self.world.slack.calls_to("chat.postMessage")
+        return [c for c in calls if "Update the dd0c-cost stack" in str(c.body.get("text"))]
 
     def client(self, service: str, region: str) -> Any:
         """A client acting in the account (moto: any role's credentials act in its account)."""
@@ -151,12 +157,20 @@ async def rig(
                     regions=REGIONS,
                 )
 
+            rig_ref: list[Rig] = []
+
+            async def current(checked: Account) -> CoverageReport | None:
+                override = rig_ref[0].check
+                return await (override or check)(checked)
+
             coverage = CoverageJob(
-                store, ChannelPoster(services, slack.base_url), clock, check, TEMPLATE_URL
+                store, ChannelPoster(services, slack.base_url), clock, current, TEMPLATE_URL
             )
             jobs = Jobs(store, None, None, clock, None, coverage=coverage.run)  # type: ignore[arg-type]
             [job] = [j for j in jobs.build() if j.name == "coverage"]
-            yield Rig(world, clock, job, JobRunner(redis, prefix, clock), account, moto_endpoint)
+            made = Rig(world, clock, job, JobRunner(redis, prefix, clock), account, moto_endpoint)
+            rig_ref.append(made)
+            yield made
         await store.close()
 
 
@@ -213,6 +227,69 @@ async def test_a_running_instance_in_a_region_without_rules_is_one_message_until
 
     await _next_day(rig)
     assert len(rig.posts()) == 2  # closed is said once
+
+
+class _Denied:
+    status_code = 400
+
+
+def _deny_list_rules(**_: Any) -> tuple[_Denied, dict[str, Any]]:
+    """What EventBridge answers a role without events:ListRules (botocore raises it as usual)."""
+    message = "User: arn:aws:sts::1:assumed-role/dd0c-cost-readonly/x is not authorized to "
+    return _Denied(), {
+        "Error": {
+            "Code": "AccessDeniedException",
+            "Message": message + "perform: events:ListRules",
+        },
+        "ResponseMetadata": {"HTTPStatusCode": 400},
+    }
+
+
+def _old_role_check(rig: Rig) -> Check:
+    """The real check with the assumed role of a stack that predates it (ListRules denied)."""
+
+    async def check(account: Account) -> CoverageReport | None:
+        creds = await rig.credentials()
+
+        def session() -> aioboto3.Session:
+            made = aioboto3.Session(
+                aws_access_key_id=creds["AccessKeyId"],
+                aws_secret_access_key=creds["SecretAccessKey"],
+                aws_session_token=creds["SessionToken"],
+            )
+            made.events.register("before-call.events.ListRules", _deny_list_rules)
+            return made
+
+        return await check_account(session, account.id, regions=REGIONS, endpoint_url=rig.endpoint)
+
+    return check
+
+
+@pytest.mark.slow
+async def test_a_role_that_cannot_list_rules_asks_once_for_the_stack_update(rig: Rig) -> None:
+    rig.check = _old_role_check(rig)
+    await _next_day(rig)
+
+    [update] = rig.updates()
+    text = str(update.body["blocks"])
+    assert "events:ListRules" in text
+    assert f"--stack-name {STACK_ID.format(rig.account.id)} --template-url {TEMPLATE_URL}" in text
+    assert rig.posts() == []  # unknown is not a blind spot, and nothing is closed
+    [status] = await _command(rig.world, "status", "s1")
+    assert "coverage unknown" in str(status["blocks"])
+
+    await _next_day(rig)
+    assert len(rig.updates()) == 1  # said once
+
+    for region in REGIONS:  # the customer updated the stack: rules everywhere, role can read
+        await _put_rules(rig, region)
+    rig.check = None
+    await _next_day(rig)
+    coverage = await rig.store.coverage.get("T1", rig.account.id)
+    assert coverage is not None and coverage.role_outdated_since is None and coverage.gaps == []
+    assert rig.posts() == [] and len(rig.updates()) == 1
+    [status] = await _command(rig.world, "status", "s2")
+    assert "coverage unknown" not in str(status["blocks"])
 
 
 # ------------------------------------------------------------------- the check and its calls
@@ -296,3 +373,24 @@ def test_reconcile_never_closes_what_it_could_not_read() -> None:
     assert fixed.coverage.gaps == [] and fixed.closed == ["eu-south-2"]
     never_told = reconcile(gap, _report({}), "T1", NOW)
     assert never_told.closed == []  # a gap nobody was told about closes silently
+
+
+def test_an_outdated_role_is_announced_once_and_keeps_the_known_gaps() -> None:
+    gap = reconcile(None, _report({"eu-south-2": 1}), "T1", NOW).coverage
+    denied = CoverageReport(
+        "123456789012",
+        [],
+        {"us-east-1": "ListRules failed with AccessDeniedException"},
+        frozenset({"us-east-1"}),
+    )
+    assert denied.role_outdated
+    first = reconcile(gap, denied, "T1", NOW)
+    assert first.announce_outdated and first.coverage.role_outdated_since == NOW
+    assert [g.region for g in first.coverage.gaps] == ["eu-south-2"] and first.closed == []
+    told = first.coverage.model_copy(update={"role_outdated_notified_at": NOW})
+    again = reconcile(told, denied, "T1", NOW + timedelta(days=1))
+    assert not again.announce_outdated and again.coverage.role_outdated_since == NOW
+    updated = reconcile(told, _report({}), "T1", NOW + timedelta(days=2))
+    assert updated.coverage.role_outdated_since is None and not updated.announce_outdated
+    partly = CoverageReport("1", [RegionCoverage("us-east-1", ())], {}, frozenset({"eu-west-1"}))
+    assert not partly.role_outdated  # one region denied (an SCP) is that region's failure

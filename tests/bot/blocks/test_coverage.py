@@ -11,6 +11,7 @@ from bot.blocks.coverage import (
     closed_message,
     coverage_text,
     gap_message,
+    outdated_message,
 )
 from bot.blocks.home import home_view
 from bot.blocks.status import status_message
@@ -88,3 +89,17 @@ def test_closed_is_one_line_and_status_lists_open_gaps_only() -> None:
     assert text is not None and "Blind spots" in text and "`eu-south-2`" in text
     status = status_message([account()], {"123456789012": burn()}, 0, "on", NOW, coverage=[one])
     assert "eu-south-2" in all_text(check_message(status))
+
+
+def test_the_outdated_role_message_asks_for_the_update() -> None:
+    message = outdated_message("123456789012", Fix(STACK, "eu-west-1", URL), NOW)
+    text = all_text(check_message(message))
+    assert "`events:ListRules` is not granted" in text
+    assert f"update-stack --region eu-west-1 --stack-name {STACK}" in text
+    unknown = all_text(check_message(outdated_message(NASTY, Fix(None, None, None), NOW)))
+    assert "`/dd0c connect`" in unknown
+    outdated = AccountCoverage(
+        id="T:1", tenant_id="T", account_id="1", checked_at=NOW, role_outdated_since=NOW
+    )
+    line = coverage_text([outdated])
+    assert line is not None and "coverage unknown" in line
