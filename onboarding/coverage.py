@@ -139,7 +139,7 @@ async def check_account(
     regions: Sequence[str] | None = None,
     endpoint_url: Endpoints = None,
     retry: RetryPolicy | None = None,
-    concurrency: int = 4,
+    concurrency: int = 8,
     home_region: str = HOME_REGION,
 ) -> CoverageReport:
     """Which of the account's enabled regions (or `regions`) lack dd0c's forwarding rules."""
