@@ -239,10 +239,38 @@ def _create_home_rules(template: dict[str, Any], account_id: str) -> None:
         )
 
 
-def _run(template: dict[str, Any], event: dict[str, Any]) -> Any:
+def _run(template: dict[str, Any], event: dict[str, Any], calls: set[str] | None = None) -> Any:
+    """Run the function; every AWS action it calls is added to `calls`."""
     namespace: dict[str, Any] = {"__name__": "index"}
     exec(compile(_code(template), "index.py", "exec"), namespace)
-    return namespace["handler"](event, None)
+    seen = calls if calls is not None else set()
+
+    def record(model: Any, **_: Any) -> None:
+        seen.add(f"{model.service_model.signing_name}:{model.name}")
+
+    original = boto3.session.Session
+
+    class Recording(original):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.events.register("before-call.*.*", record)
+
+    boto3.session.Session = Recording
+    try:
+        return namespace["handler"](event, None)
+    finally:
+        boto3.session.Session = original
+
+
+def _sync_role_actions(template: dict[str, Any]) -> set[str]:
+    role = template["Resources"]["ForwardingSyncRole"]["Properties"]
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    actions = [
+        a
+        for s in statements
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
+    return {a for a in actions if not a.startswith(("logs:", "iam:"))}
 
 
 def _request(kind: str, response_url: str) -> dict[str, Any]:
@@ -268,7 +296,8 @@ def test_create_forwards_in_every_enabled_region_and_delete_removes_every_copy(
     enabled, not_opted_in = _regions()
     assert NOT_OPTED_IN in not_opted_in and len(enabled) > 15
 
-    _run(template, _request("Create", responses.url))
+    calls: set[str] = set()
+    _run(template, _request("Create", responses.url), calls)
 
     assert [b["Status"] for b in responses.bodies] == ["SUCCESS"]
     for region in enabled:
@@ -276,9 +305,10 @@ def test_create_forwards_in_every_enabled_region_and_delete_removes_every_copy(
     for region in not_opted_in:
         assert _rules_in(region) == {}, region
 
-    _run(template, _request("Delete", responses.url))
+    _run(template, _request("Delete", responses.url), calls)
 
     assert [b["Status"] for b in responses.bodies] == ["SUCCESS", "SUCCESS"]
+    assert calls == _sync_role_actions(template)  # each granted action used, nothing else
     assert responses.bodies[1]["PhysicalResourceId"] == "dd0c-cost-forwarding-sync"
     left = {region: _rules_in(region) for region in enabled if region != HOME}
     assert all(rules == {} for rules in left.values()), left
