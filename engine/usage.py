@@ -186,7 +186,9 @@ def lambda_hourly(
     return Priced(hourly, duration.note)
 
 
-def nat_hourly(catalogue: Catalogue, region: str, processed_bytes: Mapping[datetime, float]) -> Priced:
+def nat_hourly(
+    catalogue: Catalogue, region: str, processed_bytes: Mapping[datetime, float]
+) -> Priced:
     """$/h of a NAT gateway's data processing (the hourly charge is the CloudTrail side's)."""
     quote = catalogue.nat_gateway_data(region)
     if quote.usd is None:
