@@ -20,6 +20,7 @@ from engine.baselines import Stats
 from pricing import Catalogue
 
 Severity = Literal["info", "warning", "critical"]
+USAGE_EVENT = "UsageSpike"  # the event name of a usage spike's anomaly (the card is chosen by it)
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from engine.usage import Spike
+from engine.usage import USAGE_EVENT, Spike
 from storage.anomalies import StoredAnomaly
-from storage.store import Store
 from usage.watch import Found
 
-USAGE_EVENT = "UsageSpike"
+if TYPE_CHECKING:
+    from storage.store import Store
+
 # What the card offers to see or cap each service's usage (resource id in {id}, region in {region}).
 CLI = {
     "lambda": "aws lambda put-function-concurrency --function-name {id} "
