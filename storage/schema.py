@@ -10,6 +10,7 @@ from storage import (
     events,
     installations,
     profiles,
+    reconciliations,
     rejects,
     resources,
     tenants,
@@ -29,6 +30,7 @@ DOCUMENTS: dict[str, type[Document]] = {
     installations.BOTS: installations.StoredBot,
     installations.INSTALLATIONS: installations.StoredInstallation,
     installations.OAUTH_STATES: installations.OAuthState,
+    reconciliations.COLLECTION: reconciliations.Reconciliation,
 }
 
 

@@ -16,6 +16,7 @@ from storage.indexes import ensure_indexes
 from storage.installations import Installations, OAuthStates
 from storage.migrations import migrate
 from storage.profiles import Profiles
+from storage.reconciliations import Reconciliations
 from storage.rejects import Rejects
 from storage.resources import Resources
 from storage.tenants import Tenants
@@ -37,6 +38,7 @@ class Store:
     rejects: Rejects
     installations: Installations
     oauth_states: OAuthStates
+    reconciliations: Reconciliations
 
     @classmethod
     def on(cls, connection: Connection, cipher: TokenCipher | None = None) -> Store:
@@ -55,6 +57,7 @@ class Store:
             rejects=Rejects(db),
             installations=Installations(db, cipher),
             oauth_states=OAuthStates(db),
+            reconciliations=Reconciliations(db),
         )
 
     @property

@@ -11,7 +11,9 @@ from bot.blocks._accounts import account_lines, burn_text, mode_line, total_burn
 from bot.blocks._format import slack_date
 from bot.blocks.limits import SECTION_TEXT_MAX, plural
 from bot.blocks.message import Message, context, fallback, header, section
+from bot.blocks.reconcile import trend_lines
 from storage.accounts import Account
+from storage.reconciliations import Reconciliation
 from storage.resources import BurnRate
 
 EMPTY_STATE = (
@@ -29,6 +31,13 @@ def _facts(total: BurnRate, open_anomalies: int, accounts: int) -> SectionBlock:
     return SectionBlock(fields=fields)
 
 
+def _accuracy(records: Sequence[Reconciliation]) -> list[Block]:
+    if not records:
+        return []
+    title = "*Estimate accuracy* (estimated as % of billed, daily, oldest first)"
+    return [section(f"{title}\n{trend_lines(records)}")]
+
+
 def status_message(
     accounts: Sequence[Account],
     burn: Mapping[str, BurnRate],
@@ -36,6 +45,7 @@ def status_message(
     mode: str,
     now: datetime,
     learning_days: int = 14,
+    accuracy: Sequence[Reconciliation] = (),
 ) -> Message:
     """The reply to `/dd0c status` (`burn` is by account id; `mode`: on, learning or paused)."""
     mode_text = mode_line(mode, accounts, now, learning_days)
@@ -48,6 +58,7 @@ def status_message(
     blocks += [
         _facts(total, open_anomalies, len(accounts)),
         section(f"*Connected accounts*\n{lines}"),
+        *_accuracy(accuracy),
         context(f"As of {slack_date(now)} · ≈$/month assumes 730 hours"),
     ]
     text = (

@@ -8,145 +8,26 @@ role's account), so tests never see each other's metrics. A proxy in front of mo
 
 from __future__ import annotations
 
-import io
-import random
-import zipfile
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import aioboto3
 import pytest
 
-from engine.usage import DAY, HOUR
-from onboarding._aws import RetryPolicy
-from pricing import load_catalogue
+from engine.usage import DAY, HOUR, USAGE_EVENT
 from storage import Store
-from tests.stores import fresh_store
+from tests.usage.conftest import CATALOGUE, ONE_SHOT, Account
 from tests.usage.faulty_aws import FaultyAws
-from usage.anomalies import USAGE_EVENT, record_spikes
-from usage.watch import UsageReport, watch_account
+from usage.anomalies import record_spikes
+from usage.watch import UsageReport
 
-CATALOGUE = load_catalogue()
-# botocore makes one attempt (max_attempts counts retries): throttling is left to the watch's
-# own backoff, whose sleeps are recorded.
-ONE_SHOT = RetryPolicy(max_attempts=0, backoff_tries=3, base_delay=0.5, max_delay=2.0)
 # A Wednesday 14:20 UTC: the judged hour is 13:00-14:00.
 NOW = datetime(2026, 12, 2, 14, 20, tzinfo=UTC)
 JUDGED = datetime(2026, 12, 2, 13, tzinfo=UTC)
 TENANT = "T-usage"
 
 
-@dataclass
-class Account:
-    """A fresh moto account reached through an assumed role."""
-
-    account_id: str
-    endpoint: str
-    credentials: dict[str, str]
-
-    def session(self) -> aioboto3.Session:
-        return aioboto3.Session(
-            aws_access_key_id=self.credentials["AccessKeyId"],
-            aws_secret_access_key=self.credentials["SecretAccessKey"],
-            aws_session_token=self.credentials["SessionToken"],
-        )
-
-    def client(self, service: str, region: str) -> Any:
-        return self.session().client(  # type: ignore[call-overload]
-            service, region_name=region, endpoint_url=self.endpoint
-        )
-
-    async def put(
-        self,
-        region: str,
-        namespace: str,
-        dim: tuple[str, str],
-        metric: str,
-        series: dict[datetime, float],
-    ) -> None:
-        """Put one datum per hour (the hour's sum) with PutMetricData."""
-        data = [
-            {
-                "MetricName": metric,
-                "Dimensions": [{"Name": dim[0], "Value": dim[1]}],
-                "Timestamp": hour + timedelta(minutes=5),
-                "Value": value,
-            }
-            for hour, value in sorted(series.items())
-        ]
-        async with self.client("cloudwatch", region) as cw:
-            for offset in range(0, len(data), 500):
-                await cw.put_metric_data(
-                    Namespace=namespace, MetricData=data[offset : offset + 500]
-                )
-
-    async def function(self, region: str, name: str, memory_mb: int) -> None:
-        """A Lambda function with its configured memory (what GB-s are computed from)."""
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w") as archive:
-            archive.writestr("index.py", "def handler(event, context):\n    return 1\n")
-        async with self.client("iam", "us-east-1") as iam:
-            role = await iam.create_role(
-                RoleName=f"fn-{name}", AssumeRolePolicyDocument='{"Version": "2012-10-17"}'
-            )
-        async with self.client("lambda", region) as lam:
-            await lam.create_function(
-                FunctionName=name,
-                Runtime="python3.11",
-                Role=role["Role"]["Arn"],
-                Handler="index.handler",
-                Code={"ZipFile": buffer.getvalue()},
-                MemorySize=memory_mb,
-            )
-
-    async def watch(
-        self, regions: list[str], endpoint: str | None = None, **options: Any
-    ) -> UsageReport:
-        options.setdefault("retry", ONE_SHOT)
-        options.setdefault("now", NOW)
-        return await watch_account(
-            self.session,
-            self.account_id,
-            regions,
-            CATALOGUE,
-            endpoint_url=endpoint or self.endpoint,
-            **options,
-        )
-
-
-@pytest.fixture
-async def account(moto_endpoint: str) -> AsyncIterator[Account]:
-    account_id = str(random.randrange(10**11, 10**12))
-    async with aioboto3.Session().client(
-        "sts", region_name="us-east-1", endpoint_url=moto_endpoint
-    ) as sts:
-        answer = await sts.assume_role(
-            RoleArn=f"arn:aws:iam::{account_id}:role/dd0c-cost-readonly",
-            RoleSessionName="usage",
-            ExternalId="dd0c-test",
-        )
-    yield Account(account_id, moto_endpoint, answer["Credentials"])
-
-
-@pytest.fixture
-async def faulty(moto_endpoint: str) -> AsyncIterator[FaultyAws]:
-    proxy = FaultyAws(moto_endpoint)
-    await proxy.start()
-    try:
-        yield proxy
-    finally:
-        await proxy.stop()
-
-
-@pytest.fixture
-async def store() -> AsyncIterator[Store]:
-    made = await fresh_store()
-    try:
-        yield made
-    finally:
-        await made.close()
+async def _watch(account: Account, regions: list[str], **options: object) -> UsageReport:
+    options.setdefault("now", NOW)
+    return await account.watch(regions, **options)  # type: ignore[arg-type]
 
 
 def _hours(until: datetime, value: float, *, days: int = 15, **at: float) -> dict[datetime, float]:
@@ -180,7 +61,7 @@ async def test_a_lambda_storm_alerts_once_with_its_dollars_per_hour(
     account: Account, store: Store
 ) -> None:
     expected = await _lambda_storm(account, "us-east-1")
-    report = await account.watch(["us-east-1"])
+    report = await _watch(account, ["us-east-1"])
     assert report.failures == {}
     assert report.streams == 1
     [found] = report.found
@@ -214,7 +95,7 @@ async def test_a_lambda_storm_alerts_once_with_its_dollars_per_hour(
         "Duration",
         {later: 200_000 * 500.0},
     )
-    again = await account.watch(["us-east-1"], now=NOW + HOUR)
+    again = await _watch(account, ["us-east-1"], now=NOW + HOUR)
     [next_hour] = again.found
     assert next_hour.spike.since == JUDGED
     assert next_hour.spike.anomaly_id == spike.anomaly_id
@@ -229,7 +110,7 @@ async def test_the_nightly_nat_transfer_stays_quiet(account: Account) -> None:
     await account.put(
         "us-east-1", "AWS/NATGateway", ("NatGatewayId", "nat-0abc"), "BytesInFromSource", series
     )
-    report = await account.watch(["us-east-1"], now=night + timedelta(minutes=70))
+    report = await _watch(account, ["us-east-1"], now=night + timedelta(minutes=70))
     assert report.failures == {}
     assert report.streams == 1
     assert report.found == []
@@ -241,7 +122,7 @@ async def test_the_nightly_nat_transfer_stays_quiet(account: Account) -> None:
         "BytesInFromSource",
         _hours(JUDGED, 1.0 * gb, days=0, h13=400.0 * gb),
     )
-    report = await account.watch(["us-east-1"])
+    report = await _watch(account, ["us-east-1"])
     [found] = report.found
     assert found.spike.amount == pytest.approx(400 * 0.045)
     assert found.spike.severity == "warning"
@@ -257,7 +138,7 @@ async def test_throttling_is_retried_with_backoff(account: Account, faulty: Faul
     async def sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    report = await account.watch(["us-east-1"], endpoint=faulty.endpoint, sleep=sleep)
+    report = await _watch(account, ["us-east-1"], endpoint=faulty.endpoint, sleep=sleep)
     assert report.failures == {}
     assert faulty.throttled == {"GetMetricData": 2, "ListMetrics": 1}
     assert len(waits) == 3 and all(0 <= w <= ONE_SHOT.max_delay for w in waits)
@@ -275,7 +156,7 @@ async def test_throttling_past_the_backoff_fails_that_region_only(
     async def sleep(seconds: float) -> None:
         return None
 
-    report = await account.watch(["us-east-1"], endpoint=faulty.endpoint, sleep=sleep)
+    report = await _watch(account, ["us-east-1"], endpoint=faulty.endpoint, sleep=sleep)
     assert "Throttling" in report.failures["us-east-1"]
     assert faulty.throttled["GetMetricData"] == ONE_SHOT.backoff_tries + 1
 
@@ -286,7 +167,7 @@ async def test_a_region_failure_is_reported_while_the_others_carry_on(
 ) -> None:
     await _lambda_storm(account, "us-east-1")
     faulty.denied.add("eu-west-1")
-    report = await account.watch(["eu-west-1", "us-east-1"], endpoint=faulty.endpoint)
+    report = await _watch(account, ["eu-west-1", "us-east-1"], endpoint=faulty.endpoint)
     assert report.regions == ["eu-west-1", "us-east-1"]
     assert set(report.failures) == {"eu-west-1"}
     assert "AccessDenied" in report.failures["eu-west-1"]
