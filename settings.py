@@ -204,6 +204,9 @@ class Settings(BaseSettings):
     # Governance and the scheduler (governance/, scheduler/).
     policy_file: str = Field(default=DEFAULT_POLICY_FILE, validation_alias="DD0C_POLICY_FILE")
     redis_prefix: str = Field(default="dd0c:", validation_alias="DD0C_REDIS_PREFIX")
+    # The usage watch and the Cost Explorer reconciliation (usage/, issue 18).
+    usage_watch: bool = Field(default=True, validation_alias="DD0C_USAGE_WATCH")
+    reconcile: bool = Field(default=True, validation_alias="DD0C_RECONCILE")
 
     @field_validator("mongodb_uri", mode="before")
     @classmethod

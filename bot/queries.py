@@ -86,9 +86,13 @@ async def digest(store: Store, tenant_id: str, now: datetime, top: int = 5) -> D
 
 
 async def _yesterday(store: Store, tenant_id: str, now: datetime) -> list[Reconciliation]:
-    """Yesterday's (UTC) reconciliation of each account, when the daily job made one."""
-    day = (now.astimezone(UTC).date() - timedelta(days=1)).isoformat()
-    return [r for r in await store.reconciliations.since(tenant_id, day) if r.day == day]
+    """Each account's latest reconciled day of the last two (UTC): a digest posted before the
+    02:00 UTC reconciliation shows the day before."""
+    first = (now.astimezone(UTC).date() - timedelta(days=2)).isoformat()
+    latest: dict[str, Reconciliation] = {}
+    for record in await store.reconciliations.since(tenant_id, first):
+        latest[record.account_id] = record  # oldest first: the last one is the latest
+    return sorted(latest.values(), key=lambda r: r.account_id)
 
 
 async def _still_running(store: Store, tenant_id: str, now: datetime) -> list[StillRunning]:

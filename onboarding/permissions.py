@@ -9,7 +9,18 @@ each set a plain sorted literal, then to the template if the test says it is not
 
 from __future__ import annotations
 
-ASSUMED_ROLE_ACTIONS: frozenset[str] = frozenset(
+# The usage watch (hourly CloudWatch metrics) and the daily reconciliation (Cost Explorer):
+# `usage/` (issue 18). Read actions only; ce:GetCostAndUsage is billed per request by AWS.
+USAGE_ACTIONS: frozenset[str] = frozenset(
+    {
+        "ce:GetCostAndUsage",
+        "cloudwatch:GetMetricData",
+        "cloudwatch:ListMetrics",
+        "lambda:ListFunctions",
+    }
+)
+
+ASSUMED_ROLE_ACTIONS: frozenset[str] = USAGE_ACTIONS | frozenset(
     {
         "cloudwatch:GetMetricData",
         "ec2:DescribeAddresses",

@@ -7,7 +7,7 @@ import io
 import random
 import zipfile
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from tests.usage.faulty_aws import FaultyAws
 from usage.watch import UsageReport, watch_account
 
 CATALOGUE = load_catalogue()
+IAM_PREFIX = {"monitoring": "cloudwatch"}  # signing name -> IAM action prefix
 # botocore makes one attempt (max_attempts counts retries): throttling is left to the watch's
 # own backoff, whose sleeps are recorded.
 ONE_SHOT = RetryPolicy(max_attempts=0, backoff_tries=3, base_delay=0.5, max_delay=2.0)
@@ -34,16 +35,28 @@ class Account:
     account_id: str
     endpoint: str
     credentials: dict[str, str]
+    operations: list[str] = field(default_factory=list)
 
     def session(self) -> aioboto3.Session:
+        """A session with the role's credentials that records every operation it calls."""
+        session = self._plain()
+        session.events.register("before-call.*.*", self._record)
+        return session
+
+    def _plain(self) -> aioboto3.Session:
         return aioboto3.Session(
             aws_access_key_id=self.credentials["AccessKeyId"],
             aws_secret_access_key=self.credentials["SecretAccessKey"],
             aws_session_token=self.credentials["SessionToken"],
         )
 
+    def _record(self, model: Any, **_: Any) -> None:
+        prefix = IAM_PREFIX.get(model.service_model.signing_name, model.service_model.signing_name)
+        self.operations.append(f"{prefix}:{model.name}")
+
     def client(self, service: str, region: str) -> Any:
-        return self.session().client(  # type: ignore[call-overload]
+        """A client for setting things up (not recorded)."""
+        return self._plain().client(  # type: ignore[call-overload]
             service, region_name=region, endpoint_url=self.endpoint
         )
 

@@ -13,6 +13,7 @@ import pytest
 
 from bot.blocks import digest_message, status_message
 from bot.queries import accuracy_trend, digest
+from onboarding.permissions import USAGE_ACTIONS
 from storage import Store
 from storage.resources import COLLECTION as RESOURCES
 from storage.resources import LiveResource
@@ -35,7 +36,7 @@ BILLED = {
 }
 
 
-def _inject(endpoint: str, account_id: str, billed: dict[str, str]) -> None:
+def inject(endpoint: str, account_id: str, billed: dict[str, str]) -> None:
     result = {
         "ResultsByTime": [
             {
@@ -139,7 +140,7 @@ async def _inventory(store: Store, account_id: str) -> None:
 async def test_the_digest_figure_is_right_to_the_cent_on_a_constructed_day(
     account: Account, store: Store
 ) -> None:
-    _inject(account.endpoint, account.account_id, BILLED)
+    inject(account.endpoint, account.account_id, BILLED)
     await store.tenants.ensure(TENANT, NOW)
     await _inventory(store, account.account_id)
     calls: list[str] = []
@@ -183,6 +184,7 @@ async def test_the_digest_figure_is_right_to_the_cent_on_a_constructed_day(
     )
     assert again is None
     assert calls == ["GetCostAndUsage"]
+    assert set(account.operations) == {"ce:GetCostAndUsage"} <= USAGE_ACTIONS
 
     summary = await digest(store, TENANT, NOW)
     assert not summary.empty

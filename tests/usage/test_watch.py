@@ -8,20 +8,19 @@ role's account), so tests never see each other's metrics. A proxy in front of mo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from engine.usage import DAY, HOUR, USAGE_EVENT
+from engine.usage import HOUR, USAGE_EVENT
+from onboarding.permissions import ASSUMED_ROLE_ACTIONS, USAGE_ACTIONS
 from storage import Store
-from tests.usage.conftest import CATALOGUE, ONE_SHOT, Account
+from tests.usage.conftest import ONE_SHOT, Account
 from tests.usage.faulty_aws import FaultyAws
+from tests.usage.series import JUDGED, NOW, hours, lambda_storm
 from usage.anomalies import record_spikes
 from usage.watch import UsageReport
 
-# A Wednesday 14:20 UTC: the judged hour is 13:00-14:00.
-NOW = datetime(2026, 12, 2, 14, 20, tzinfo=UTC)
-JUDGED = datetime(2026, 12, 2, 13, tzinfo=UTC)
 TENANT = "T-usage"
 
 
@@ -30,40 +29,20 @@ async def _watch(account: Account, regions: list[str], **options: object) -> Usa
     return await account.watch(regions, **options)  # type: ignore[arg-type]
 
 
-def _hours(until: datetime, value: float, *, days: int = 15, **at: float) -> dict[datetime, float]:
-    """Hourly values for `days` before `until` (inclusive); `at={'h02': v}` sets an hour of day."""
-    out: dict[datetime, float] = {}
-    hour = until - days * DAY
-    while hour <= until:
-        out[hour] = at.get(f"h{hour.hour:02d}", value)
-        hour += HOUR
-    return out
-
-
-async def _lambda_storm(account: Account, region: str, name: str = "resize-images") -> float:
-    """A function at 1,000 calls x 100 ms an hour, then 200,000 x 500 ms in the judged hour;
-    returns the judged hour's expected $/h at 1,024 MB."""
-    await account.function(region, name, 1024)
-    calls = _hours(JUDGED, 1000.0)
-    calls[JUDGED] = 200_000.0
-    duration = {hour: count * 100.0 for hour, count in calls.items()}
-    duration[JUDGED] = 200_000 * 500.0
-    await account.put(region, "AWS/Lambda", ("FunctionName", name), "Invocations", calls)
-    await account.put(region, "AWS/Lambda", ("FunctionName", name), "Duration", duration)
-    requests = CATALOGUE.lambda_rate("requests", region).usd
-    gb_s = CATALOGUE.lambda_rate("duration", region).usd
-    assert requests is not None and gb_s is not None
-    return 200_000 * requests + 200_000 * 0.5 * 1.0 * gb_s
-
-
 @pytest.mark.slow
 async def test_a_lambda_storm_alerts_once_with_its_dollars_per_hour(
     account: Account, store: Store
 ) -> None:
-    expected = await _lambda_storm(account, "us-east-1")
+    expected = await lambda_storm(account, "us-east-1")
     report = await _watch(account, ["us-east-1"])
     assert report.failures == {}
     assert report.streams == 1
+    assert set(account.operations) == {
+        "cloudwatch:ListMetrics",
+        "cloudwatch:GetMetricData",
+        "lambda:ListFunctions",
+    }
+    assert set(account.operations) <= USAGE_ACTIONS <= ASSUMED_ROLE_ACTIONS
     [found] = report.found
     spike = found.spike
     assert spike.key.resource == "resize-images"
@@ -106,7 +85,7 @@ async def test_a_lambda_storm_alerts_once_with_its_dollars_per_hour(
 async def test_the_nightly_nat_transfer_stays_quiet(account: Account) -> None:
     night = JUDGED.replace(hour=2)
     gb = 1024**3
-    series = _hours(night, 1.0 * gb, h02=400.0 * gb)
+    series = hours(night, 1.0 * gb, h02=400.0 * gb)
     await account.put(
         "us-east-1", "AWS/NATGateway", ("NatGatewayId", "nat-0abc"), "BytesInFromSource", series
     )
@@ -120,7 +99,7 @@ async def test_the_nightly_nat_transfer_stays_quiet(account: Account) -> None:
         "AWS/NATGateway",
         ("NatGatewayId", "nat-0abc"),
         "BytesInFromSource",
-        _hours(JUDGED, 1.0 * gb, days=0, h13=400.0 * gb),
+        hours(JUDGED, 1.0 * gb, days=0, h13=400.0 * gb),
     )
     report = await _watch(account, ["us-east-1"])
     [found] = report.found
@@ -130,7 +109,7 @@ async def test_the_nightly_nat_transfer_stays_quiet(account: Account) -> None:
 
 @pytest.mark.slow
 async def test_throttling_is_retried_with_backoff(account: Account, faulty: FaultyAws) -> None:
-    expected = await _lambda_storm(account, "us-east-1")
+    expected = await lambda_storm(account, "us-east-1")
     faulty.throttle["GetMetricData"] = 2
     faulty.throttle["ListMetrics"] = 1
     waits: list[float] = []
@@ -150,7 +129,7 @@ async def test_throttling_is_retried_with_backoff(account: Account, faulty: Faul
 async def test_throttling_past_the_backoff_fails_that_region_only(
     account: Account, faulty: FaultyAws
 ) -> None:
-    await _lambda_storm(account, "us-east-1")
+    await lambda_storm(account, "us-east-1")
     faulty.throttle["GetMetricData"] = 99
 
     async def sleep(seconds: float) -> None:
@@ -165,7 +144,7 @@ async def test_throttling_past_the_backoff_fails_that_region_only(
 async def test_a_region_failure_is_reported_while_the_others_carry_on(
     account: Account, faulty: FaultyAws
 ) -> None:
-    await _lambda_storm(account, "us-east-1")
+    await lambda_storm(account, "us-east-1")
     faulty.denied.add("eu-west-1")
     report = await _watch(account, ["eu-west-1", "us-east-1"], endpoint=faulty.endpoint)
     assert report.regions == ["eu-west-1", "us-east-1"]
