@@ -33,6 +33,7 @@ MIN_EXTRA_USD = 0.50  # a priced spike must add at least $0.50/h
 WARNING_EXTRA_USD = 5.0
 CRITICAL_EXTRA_USD = 25.0
 MAX_RUN_HOURS = 24  # how far back "since" looks for the start of a spike
+GAP_HOURS = 1  # a spike that dips below the bar for one hour is still the same spike
 BYTES_PER_GB = 1024**3  # AWS bills data processing per GB of 2^30 bytes
 
 
@@ -120,18 +121,27 @@ def _severity(extra: float, priced: bool) -> Severity:
     return "warning" if extra >= WARNING_EXTRA_USD else "info"
 
 
+def _start(stream: Stream, hour: datetime) -> datetime:
+    """The first hour of the spike that includes `hour` (dips of up to GAP_HOURS included)."""
+    since, before, gap = hour, hour, 0
+    for _ in range(MAX_RUN_HOURS):
+        before -= HOUR
+        if _above(stream.hourly.get(before, 0.0), normal_for(stream, before), stream.priced):
+            since, gap = before, 0
+        elif gap < GAP_HOURS:
+            gap += 1
+        else:
+            break
+    return since
+
+
 def spike_of(stream: Stream, hour: datetime) -> Spike | None:
     """The stream's spike at `hour` (a complete clock hour), or None when it is normal."""
     amount = stream.hourly.get(hour, 0.0)
     stats = normal_for(stream, hour)
     if not _above(amount, stats, stream.priced):
         return None
-    since = hour
-    for _ in range(MAX_RUN_HOURS):
-        before = since - HOUR
-        if not _above(stream.hourly.get(before, 0.0), normal_for(stream, before), stream.priced):
-            break
-        since = before
+    since = _start(stream, hour)
     mean = stats.mean
     return Spike(
         key=stream.key,

@@ -43,6 +43,19 @@ def test_a_spike_far_above_the_same_hour_is_found_with_its_start() -> None:
     assert spike.anomaly_id.endswith(":20261202T13")
 
 
+def test_a_one_hour_dip_is_still_the_same_spike_but_two_hours_start_a_new_one() -> None:
+    hourly = _flat(1.0)
+    hourly[NOW - 2 * H] = 30.0  # the spike, a normal hour, the spike again
+    hourly[NOW] = 30.0
+    spike = spike_of(_stream(hourly), NOW)
+    assert spike is not None and spike.since == NOW - 2 * H
+    hourly[NOW - 3 * H] = 30.0
+    hourly[NOW - 2 * H] = 1.0  # two normal hours between: a new spike
+    hourly[NOW - H] = 1.0
+    spike = spike_of(_stream(hourly), NOW)
+    assert spike is not None and spike.since == NOW
+
+
 def test_the_nightly_job_hour_is_normal_but_the_same_amount_at_noon_is_not() -> None:
     hourly = _flat(0.2, nightly=12.0)
     night = NOW.replace(hour=2)
