@@ -301,7 +301,7 @@ class Settings(BaseSettings):
     def _visibility_timeout(cls, value: Any) -> int:
         return _whole_number(value, 5, 43_200, " of seconds")
 
-    @field_validator("dev", mode="before")
+    @field_validator("dev", "usage_watch", "reconcile", mode="before")
     @classmethod
     def _dev(cls, value: Any) -> bool:
         if isinstance(value, bool):
