@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from engine.usage import (
     DAY,
     HISTORY_DAYS,
@@ -151,8 +153,15 @@ async def _watch_region(
         sums = await hourly_sums(cw, queries, start, hour + HOUR, policy, sleep)
     functions: Mapping[str, Any] = {}
     if any(q.service == "lambda" for q in queries):
-        async with client(session, "lambda", region, endpoints, policy) as lam:
-            functions = await _functions(lam, policy, sleep)
+        try:
+            async with client(session, "lambda", region, endpoints, policy) as lam:
+                functions = await _functions(lam, policy, sleep)
+        except ClientError as exc:  # no memory sizes: Lambda is watched in invocations instead
+            logger.warning(
+                "listing Lambda functions failed",
+                extra={"account_id": report.account_id, "region": region},
+            )
+            report.failures[region] = f"Lambda not priced: {describe_error(exc)}"
     state = _Region(report.account_id, region, catalogue, functions)
     for watched in WATCHED:
         resources = sorted({q.resource for q in queries if q.service == watched.service})

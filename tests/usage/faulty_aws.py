@@ -34,6 +34,7 @@ class FaultyAws:
         self.upstream = upstream
         self.throttle: Counter[str] = Counter()
         self.denied: set[str] = set()
+        self.denied_paths: set[str] = set()  # REST services (Lambda): path prefixes answered 403
         self.calls: Counter[str] = Counter()
         self.throttled: Counter[str] = Counter()
         self.endpoint = ""
@@ -68,6 +69,12 @@ class FaultyAws:
         self.calls[action] += 1
         if region in self.denied:
             return _error(403, "AccessDenied", f"explicit deny in {region}")
+        if any(request.path.startswith(p) for p in self.denied_paths):
+            return web.json_response(
+                {"Type": "User", "message": "not authorized to perform this action"},
+                status=403,
+                headers={"x-amzn-ErrorType": "AccessDeniedException"},
+            )
         if self.throttle[action] > 0:
             self.throttle[action] -= 1
             self.throttled[action] += 1

@@ -145,9 +145,47 @@ async def test_a_region_failure_is_reported_while_the_others_carry_on(
     account: Account, faulty: FaultyAws
 ) -> None:
     await lambda_storm(account, "us-east-1")
+    model = "anthropic.claude-3-haiku"
+    tokens = hours(JUDGED, 50_000.0)
+    tokens[JUDGED] = 4_000_000.0
+    await account.put("us-east-1", "AWS/Bedrock", ("ModelId", model), "InputTokenCount", tokens)
     faulty.denied.add("eu-west-1")
     report = await _watch(account, ["eu-west-1", "us-east-1"], endpoint=faulty.endpoint)
     assert report.regions == ["eu-west-1", "us-east-1"]
     assert set(report.failures) == {"eu-west-1"}
     assert "AccessDenied" in report.failures["eu-west-1"]
-    assert [f.spike.key.region for f in report.found] == ["us-east-1"]
+    found = {f.spike.key.service: f for f in report.found}
+    assert [f.spike.key.region for f in report.found] == ["us-east-1", "us-east-1"]
+    bedrock = found["bedrock"]
+    assert (bedrock.spike.key.resource, bedrock.spike.priced) == (model, False)
+    assert (bedrock.spike.amount, bedrock.spike.unit) == (4_000_000.0, "tokens")
+    assert bedrock.note is not None and "not in the price data" in bedrock.note
+
+
+@pytest.mark.slow
+async def test_queries_go_in_batches(
+    account: Account, faulty: FaultyAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = await lambda_storm(account, "us-east-1")
+    monkeypatch.setattr("usage.metrics.QUERIES_PER_REQUEST", 1)
+    report = await _watch(account, ["us-east-1"], endpoint=faulty.endpoint)
+    assert faulty.calls["GetMetricData"] == 2  # Invocations and Duration, one a request
+    [found] = report.found
+    assert found.spike.amount == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.slow
+async def test_without_lambda_listing_the_function_is_watched_in_invocations(
+    account: Account, faulty: FaultyAws
+) -> None:
+    await lambda_storm(account, "us-east-1")
+    faulty.denied_paths.add("/2015-03-31/functions")
+    report = await _watch(account, ["us-east-1"], endpoint=faulty.endpoint)
+    assert "AccessDeniedException" in report.failures["us-east-1"]
+    [found] = report.found
+    assert (found.spike.priced, found.spike.unit, found.spike.amount) == (
+        False,
+        "invocations",
+        200_000.0,
+    )
+    assert found.note is not None and "memory is unknown" in found.note
