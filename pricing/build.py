@@ -198,7 +198,9 @@ def build_data(sources: Sources) -> dict[str, Any]:
         "opensearch": opensearch_prices(sources.apw_opensearch, names),
         "sagemaker": sagemaker_prices(sources.apw_sagemaker, names),
         "rds-storage": rds_storage_prices(sources.apw_rds_storage, names),
-        "vpc": {**vpc_prices(sources.apw_vpc, names), "nat-gateway": dict(NAT_GATEWAY_HOURLY),
+        "vpc": {
+            **vpc_prices(sources.apw_vpc, names),
+            "nat-gateway": dict(NAT_GATEWAY_HOURLY),
             "nat-gateway-data": dict(NAT_GATEWAY_PER_GB),
         },
     }
