@@ -4,9 +4,7 @@ estimate and bill are known to the cent; then the digest and `/dd0c status` that
 
 from __future__ import annotations
 
-import json
-import urllib.request
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,45 +18,13 @@ from storage.resources import LiveResource
 from tests.bot.blocks.helpers import account as connected
 from tests.bot.blocks.helpers import all_text, check_message
 from tests.usage.conftest import ONE_SHOT, Account
+from tests.usage.series import BILLED, inject
+from tests.usage.series import RECONCILED_DAY as DAY
 from usage.reconcile import reconcile_account
 
-DAY = date(2026, 12, 4)
 START = datetime(2026, 12, 4, tzinfo=UTC)
 NOW = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
 TENANT = "T-recon"
-BILLED = {
-    "Amazon Elastic Compute Cloud - Compute": "9.1234",
-    "Amazon Relational Database Service": "6.0",
-    "EC2 - Other": "3.4567",
-    "AWS Lambda": "1.25",
-    "Amazon Simple Storage Service": "2.5",
-    "Tax": "0.8",
-}
-
-
-def inject(endpoint: str, account_id: str, billed: dict[str, str]) -> None:
-    result = {
-        "ResultsByTime": [
-            {
-                "TimePeriod": {"Start": DAY.isoformat(), "End": (DAY + timedelta(1)).isoformat()},
-                "Total": {},
-                "Groups": [
-                    {
-                        "Keys": [name],
-                        "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}},
-                    }
-                    for name, amount in billed.items()
-                ],
-                "Estimated": False,
-            }
-        ]
-    }
-    body = json.dumps({"account_id": account_id, "results": [result]}).encode()
-    request = urllib.request.Request(
-        f"{endpoint}/moto-api/static/ce/cost-and-usage-results", data=body, method="POST"
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        assert response.status == 201
 
 
 async def _resource(store: Store, account_id: str, rid: str, **fields: Any) -> None:

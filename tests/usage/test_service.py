@@ -16,8 +16,8 @@ from scheduler.jobs import Jobs
 from storage import Store
 from tests.redisdb import isolated_redis, unique_prefix
 from tests.usage.conftest import CATALOGUE, ONE_SHOT, Account
-from tests.usage.series import NOW, lambda_storm
-from tests.usage.test_reconcile import BILLED, DAY, inject
+from tests.usage.series import BILLED, NOW, inject, lambda_storm
+from tests.usage.series import RECONCILED_DAY as DAY
 from usage.service import UsageService
 
 
