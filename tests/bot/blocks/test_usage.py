@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.blocks import alert_message
+from bot.blocks._format import compact_line
 from engine.usage import Spike, StreamKey
 from tests.bot.blocks.helpers import NASTY, all_text, check_message
 from usage.anomalies import document_for
@@ -68,3 +69,8 @@ def test_new_usage_and_hostile_names_stay_valid() -> None:
     spike = _spike("nat-gateway", NASTY * 20, normal=0.0, ratio=None)
     _, text = _card(Found(spike, NASTY, NASTY))
     assert "usually nothing at this hour" in text
+
+
+def test_lists_and_the_digest_name_the_spike() -> None:
+    line = compact_line(document_for("T1", Found(_spike(), "Lambda invocations", None), NOW), NOW)
+    assert line.startswith(":red_circle: *Lambda usage spike* in `us-east-1` · $41.25/h")
