@@ -204,6 +204,9 @@ class Settings(BaseSettings):
     # Governance and the scheduler (governance/, scheduler/).
     policy_file: str = Field(default=DEFAULT_POLICY_FILE, validation_alias="DD0C_POLICY_FILE")
     redis_prefix: str = Field(default="dd0c:", validation_alias="DD0C_REDIS_PREFIX")
+    # The usage watch and the Cost Explorer reconciliation (usage/, issue 18).
+    usage_watch: bool = Field(default=True, validation_alias="DD0C_USAGE_WATCH")
+    reconcile: bool = Field(default=True, validation_alias="DD0C_RECONCILE")
 
     @field_validator("mongodb_uri", mode="before")
     @classmethod
@@ -298,7 +301,7 @@ class Settings(BaseSettings):
     def _visibility_timeout(cls, value: Any) -> int:
         return _whole_number(value, 5, 43_200, " of seconds")
 
-    @field_validator("dev", mode="before")
+    @field_validator("dev", "usage_watch", "reconcile", mode="before")
     @classmethod
     def _dev(cls, value: Any) -> bool:
         if isinstance(value, bool):

@@ -45,6 +45,7 @@ from settings import Settings
 from storage import Store, TokenCipher, open_store
 from storage.clock import utc_now as _utc_now
 from storage.tenants import DEV_TENANT
+from usage.service import UsageService
 
 if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient
@@ -224,8 +225,11 @@ async def _edge(
     """Onboarding, then the Bolt app with every listener (onboarding's too), then the jobs."""
     if slack is None:
         return None
-    _, services, config = slack
+    notifier, services, config = slack
     callback, onboarding = _onboarding(settings, store, catalogue, services)
+    usage = UsageService(
+        store, catalogue, _utc_now, endpoint_url=settings.aws_endpoint_url, wake=notifier.wake
+    )
     bolt = build_bolt(config, services, extra=[lambda app: register_onboarding(app, onboarding)])
     jobs = Jobs(
         store,
@@ -235,6 +239,8 @@ async def _edge(
         digest_summary,
         scan_due=lambda: onboarding.scan_due(ZOMBIE_SCAN_EVERY),
         coverage=_coverage_job(settings, store, services).run,
+        usage_watch=usage.watch_all if settings.usage_watch else None,
+        reconcile=usage.reconcile_all if settings.reconcile else None,
     )
     runner = JobRunner(redis, settings.redis_prefix, _utc_now)
     scheduler = await _start_scheduler(Scheduler(runner, jobs.build()), stack)

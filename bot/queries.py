@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.blocks import DigestSummary
 from bot.blocks._format import as_utc
@@ -14,6 +14,7 @@ from storage import Store
 from storage.accounts import Account
 from storage.anomalies import StoredAnomaly
 from storage.coverage import AccountCoverage
+from storage.reconciliations import Reconciliation
 from storage.resources import BurnRate
 
 LEARNING_DAYS = DEFAULT_THRESHOLDS.maturity_days
@@ -88,7 +89,18 @@ async def digest(store: Store, tenant_id: str, now: datetime, top: int = 5) -> D
         info=[a for a in window if a.severity == "info"],
         still_running=await _still_running(store, tenant_id, now),
         zombie_line=zombie_line(accounts),
+        reconciliations=await _yesterday(store, tenant_id, now),
     )
+
+
+async def _yesterday(store: Store, tenant_id: str, now: datetime) -> list[Reconciliation]:
+    """Each account's latest reconciled day of the last two (UTC): a digest posted before the
+    02:00 UTC reconciliation shows the day before."""
+    first = (now.astimezone(UTC).date() - timedelta(days=2)).isoformat()
+    latest: dict[str, Reconciliation] = {}
+    for record in await store.reconciliations.since(tenant_id, first):
+        latest[record.account_id] = record  # oldest first: the last one is the latest
+    return sorted(latest.values(), key=lambda r: r.account_id)
 
 
 async def _still_running(store: Store, tenant_id: str, now: datetime) -> list[StillRunning]:
@@ -121,3 +133,9 @@ def zombie_line(accounts: list[Account]) -> str | None:
     dates = [as_utc(a.zombie_scan_at) for a in scanned if a.zombie_scan_at is not None]
     when = f" (latest scan {max(dates):%Y-%m-%d})" if dates else ""
     return f"{count} idle resources ≈ ${monthly:,.2f}/month in {len(scanned)} account(s){when}"
+
+
+async def accuracy_trend(store: Store, tenant_id: str, now: datetime) -> list[Reconciliation]:
+    """The last 7 days' reconciliations (`/dd0c status`'s accuracy trend)."""
+    first = (now.astimezone(UTC).date() - timedelta(days=7)).isoformat()
+    return await store.reconciliations.since(tenant_id, first)

@@ -234,6 +234,7 @@ def _deleters(store: Store) -> dict[str, Callable[[str, str], Awaitable[int]]]:
         "anomalies": store.anomalies.delete_account,
         "resources": store.resources.delete_account,
         "coverage": store.coverage.delete_account,
+        "reconciliations": store.reconciliations.delete_account,
     }
 
 

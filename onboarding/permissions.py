@@ -28,7 +28,16 @@ FEATURE_ACTIONS: dict[str, frozenset[str]] = {
     ),
     # onboarding.coverage: every enabled region forwards events (rules present, instances seen)
     "coverage": frozenset({"ec2:DescribeInstances", "ec2:DescribeRegions", "events:ListRules"}),
+    # usage.watch: hourly CloudWatch usage; lambda:ListFunctions for each function's memory (GB-s)
+    "usage-watch": frozenset(
+        {"cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "lambda:ListFunctions"}
+    ),
+    # usage.reconcile: yesterday's bill by service (AWS bills $0.01 per request)
+    "reconcile": frozenset({"ce:GetCostAndUsage"}),
 }
+
+# The usage watch and the daily reconciliation (`usage/`).
+USAGE_ACTIONS: frozenset[str] = FEATURE_ACTIONS["usage-watch"] | FEATURE_ACTIONS["reconcile"]
 
 ASSUMED_ROLE_ACTIONS: frozenset[str] = frozenset().union(*FEATURE_ACTIONS.values())
 

@@ -13,6 +13,13 @@ eu-west-2 (London) comes from AWS's Price List offer file instead: AmazonEC2, pu
 (`TestScanOfferPicksThePlainNatGatewayHourWithOrWithoutARegionPrefix`; the same slice gives
 us-east-1's `NatGateway-Hours` as 0.045, matching the table). Found 2026-12-04 for issue 13;
 no other region's rate was found in a source AWS published, so the others stay unknown.
+
+NAT gateway data processing (per GB, both directions; issue 18's usage watch): the AWS VPC pricing
+page lists a per-GB "data processed" charge beside each hourly rate. Entered 2026-12-05 only where
+two independent copies of the page's figures agreed: US East (N. Virginia) and US East (Ohio)
+$0.045/GB (hub.pointfive.co "excessive NAT gateway data processing charges", knbrlo.com "NAT
+Gateway data processing", basavytix.com "AWS NAT Gateway pricing") and Asia Pacific (Singapore)
+$0.059/GB (basavytix.com, quoting the VPC pricing page). Every other region: unknown, with a reason.
 """
 
 from __future__ import annotations
@@ -34,4 +41,15 @@ NAT_GATEWAY_HOURLY: dict[str, float] = {
     "ap-northeast-1": 0.062,
     "ap-southeast-1": 0.059,
     "ap-southeast-2": 0.059,
+}
+
+NAT_GATEWAY_DATA_SOURCE = (
+    "AWS VPC pricing page, 'NAT Gateway pricing', per GB data processed "
+    "(https://aws.amazon.com/vpc/pricing/), hand-entered 2026-12-05 from copies of its figures"
+)
+
+NAT_GATEWAY_PER_GB: dict[str, float] = {
+    "us-east-1": 0.045,
+    "us-east-2": 0.045,
+    "ap-southeast-1": 0.059,
 }

@@ -37,7 +37,12 @@ from pricing._parse_services import (
     sagemaker_prices,
     vpc_prices,
 )
-from pricing._published import NAT_GATEWAY_HOURLY, NAT_GATEWAY_SOURCE
+from pricing._published import (
+    NAT_GATEWAY_DATA_SOURCE,
+    NAT_GATEWAY_HOURLY,
+    NAT_GATEWAY_PER_GB,
+    NAT_GATEWAY_SOURCE,
+)
 from pricing._schema import DATA_FILES, CatalogueData
 from pricing._source_tree import SourceTree, open_tree
 from pricing._sources import INSTANCES_INFO, PROCESSED, MeteredUnitMap, Processed, Sources
@@ -148,6 +153,7 @@ def _source_notes(sources: Sources) -> dict[str, str]:
         "processed/sagemaker-instances-studionotebook.json (2025-12-05)",
         "public-ipv4": "AWS pricing pages via aws-price-watcher processed/vpc.json (2025-11-19)",
         "nat-gateway": NAT_GATEWAY_SOURCE,
+        "nat-gateway-data": NAT_GATEWAY_DATA_SOURCE,
         "rds-storage": "AWS pricing pages via aws-price-watcher processed/rds-storage.json "
         "(2025-12-05)",
     }
@@ -192,12 +198,16 @@ def build_data(sources: Sources) -> dict[str, Any]:
         "opensearch": opensearch_prices(sources.apw_opensearch, names),
         "sagemaker": sagemaker_prices(sources.apw_sagemaker, names),
         "rds-storage": rds_storage_prices(sources.apw_rds_storage, names),
-        "vpc": {**vpc_prices(sources.apw_vpc, names), "nat-gateway": dict(NAT_GATEWAY_HOURLY)},
+        "vpc": {
+            **vpc_prices(sources.apw_vpc, names),
+            "nat-gateway": dict(NAT_GATEWAY_HOURLY),
+            "nat-gateway-data": dict(NAT_GATEWAY_PER_GB),
+        },
     }
     data = _prune(data)
     data["regions"] = {"codes": codes, "names": names}
     data["sources"] = _source_notes(sources)
-    unknown = set(NAT_GATEWAY_HOURLY) - set(codes)
+    unknown = (set(NAT_GATEWAY_HOURLY) | set(NAT_GATEWAY_PER_GB)) - set(codes)
     if unknown:
         raise CatalogueDataError(f"NAT gateway table names unknown regions: {sorted(unknown)}")
     try:

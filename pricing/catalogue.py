@@ -23,6 +23,7 @@ HOUR = "hour"
 GB_SECOND = "gb-second"
 REQUEST = "request"
 GB_MONTH = "gb-month"
+GB = "gb"
 HOURS_PER_MONTH = 730  # AWS's own convention for turning $/h into $/month and back
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -329,6 +330,17 @@ class Catalogue:
             return bad
         why = "the price data has none and the hand-entered table does not cover this region"
         return _unknown(HOUR, f"no NAT gateway price for {region}: {why}")
+
+    def nat_gateway_data(self, region: str) -> Quote:
+        """NAT gateway data-processing price per GB (both directions), hand-entered, few regions."""
+        price = self._vpc.get("nat-gateway-data", _EMPTY).get(region)
+        if price is not None:
+            return Quote(price, GB, source=self._sources["nat-gateway-data"])
+        bad = self._bad_region(region, GB)
+        if bad is not None:
+            return bad
+        why = "the price data has none and the hand-entered table does not cover this region"
+        return _unknown(GB, f"no NAT gateway per-GB price for {region}: {why}")
 
     def traffic_mirroring(self, region: str) -> Quote:
         """Hourly price of one Traffic Mirroring session source (an elastic network interface)."""

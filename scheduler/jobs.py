@@ -5,6 +5,8 @@
     purge          hourly   disconnected accounts' data deleted (promised within 72 hours)
     zombie-scan    weekly   Monday 07:00 UTC: every active account scanned for idle resources
     coverage       daily    08:00 UTC: every active account's regions without forwarding rules
+    usage-watch    hourly   :10 past: CloudWatch usage of every active account judged (usage/)
+    reconcile      daily    02:00 UTC: yesterday's Cost Explorer bill beside our estimate (usage/)
     snooze-expiry  minutely snoozes that ended: anomaly re-opened, its card says so
 
 Each job checks its fence before each side effect and treats accounts and tenants one by one:
@@ -68,6 +70,8 @@ class Jobs:
     digest: DigestBuilder
     scan_due: Callable[[], Awaitable[int]] | None = None
     coverage: Callable[[Fence], Awaitable[None]] | None = None  # scheduler.coverage
+    usage_watch: Callable[[], Awaitable[Any]] | None = None
+    reconcile: Callable[[], Awaitable[Any]] | None = None
 
     def build(self) -> list[Job]:
         """Every job with its period."""
@@ -97,7 +101,41 @@ class Jobs:
                     lease=timedelta(hours=1),
                 )
             )
+        jobs += self._usage_jobs()
         return jobs
+
+    def _usage_jobs(self) -> list[Job]:
+        """The usage watch and the reconciliation (issue 18), when wired."""
+        jobs: list[Job] = []
+        if self.usage_watch is not None:
+            watch = self.usage_watch
+            jobs.append(
+                Job(
+                    "usage-watch",
+                    "hour",
+                    lambda fence: self._run(fence, "usage watch", watch),
+                    offset=timedelta(minutes=10),
+                    lease=timedelta(minutes=45),
+                )
+            )
+        if self.reconcile is not None:
+            reconcile = self.reconcile
+            jobs.append(
+                Job(
+                    "reconcile",
+                    "day",
+                    lambda fence: self._run(fence, "reconciliation", reconcile),
+                    offset=timedelta(hours=2),
+                    lease=timedelta(hours=1),
+                )
+            )
+        return jobs
+
+    async def _run(self, fence: Fence, what: str, work: Callable[[], Awaitable[Any]]) -> None:
+        """One fenced round of a usage job, with its summary logged."""
+        await fence.check()
+        summary = await work()
+        logger.info("%s round done", what, extra={"summary": repr(summary)})
 
     # -- digest ----------------------------------------------------------------------------------
 

@@ -133,6 +133,14 @@ class Anomalies:
             return False
         return True
 
+    async def insert(self, document: StoredAnomaly) -> bool:
+        """Record an anomaly built elsewhere (the usage watch); False when its id exists."""
+        try:
+            await self._col.insert_one(document.to_mongo())
+        except DuplicateKeyError:
+            return False
+        return True
+
     async def get(self, tenant_id: str, anomaly_id: str) -> StoredAnomaly | None:
         """The anomaly, or None (also when it belongs to another tenant)."""
         raw = await self._col.find_one({"_id": anomaly_id, "tenantId": tenant_id})

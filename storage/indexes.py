@@ -21,6 +21,7 @@ from storage import (
     events,
     installations,
     profiles,
+    reconciliations,
     rejects,
     resources,
 )
@@ -104,6 +105,9 @@ INDEXES: tuple[Index, ...] = (
         (("tenantId", ASC), ("kind", ASC), ("installedAt", DESC)),
     ),
     Index(installations.OAUTH_STATES, "expire", (("expireAt", ASC),), {"expireAfterSeconds": 0}),
+    # The accuracy trend (`/dd0c status`, the digest) and the purge of one account.
+    Index(reconciliations.COLLECTION, "tenant_day", (("tenantId", ASC), ("day", DESC))),
+    Index(reconciliations.COLLECTION, "tenant_account", (("tenantId", ASC), ("accountId", ASC))),
 )
 
 

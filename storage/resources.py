@@ -175,6 +175,19 @@ class Resources:
             cursor = cursor.limit(limit)
         return [LiveResource.from_mongo(raw) async for raw in cursor]
 
+    async def seen_during(
+        self, tenant_id: str, account_id: str, start: datetime, end: datetime
+    ) -> list[LiveResource]:
+        """Resources that may have run between `start` and `end` (the reconciliation's day):
+        first seen before the end, and still running/stopped or last changed after the start."""
+        query: dict[str, Any] = {
+            "tenantId": tenant_id,
+            "accountId": account_id,
+            "firstSeen": {"$lt": utc(end)},
+            "$or": [{"state": "running"}, {"lastEventTime": {"$gte": utc(start)}}],
+        }
+        return [LiveResource.from_mongo(raw) async for raw in self._col.find(query)]
+
     async def launched_since(
         self, tenant_id: str, since: datetime, account_id: str | None = None
     ) -> list[LiveResource]:

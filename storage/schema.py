@@ -11,6 +11,7 @@ from storage import (
     events,
     installations,
     profiles,
+    reconciliations,
     rejects,
     resources,
     tenants,
@@ -31,6 +32,7 @@ DOCUMENTS: dict[str, type[Document]] = {
     installations.INSTALLATIONS: installations.StoredInstallation,
     installations.OAUTH_STATES: installations.OAuthState,
     coverage.COLLECTION: coverage.AccountCoverage,
+    reconciliations.COLLECTION: reconciliations.Reconciliation,
 }
 
 

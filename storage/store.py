@@ -17,6 +17,7 @@ from storage.indexes import ensure_indexes
 from storage.installations import Installations, OAuthStates
 from storage.migrations import migrate
 from storage.profiles import Profiles
+from storage.reconciliations import Reconciliations
 from storage.rejects import Rejects
 from storage.resources import Resources
 from storage.tenants import Tenants
@@ -39,6 +40,7 @@ class Store:
     installations: Installations
     oauth_states: OAuthStates
     coverage: Coverage
+    reconciliations: Reconciliations
 
     @classmethod
     def on(cls, connection: Connection, cipher: TokenCipher | None = None) -> Store:
@@ -58,6 +60,7 @@ class Store:
             installations=Installations(db, cipher),
             oauth_states=OAuthStates(db),
             coverage=Coverage(db),
+            reconciliations=Reconciliations(db),
         )
 
     @property

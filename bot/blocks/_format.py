@@ -42,6 +42,13 @@ RESOURCE_LABELS: dict[str, str] = {
     "opensearch:domain": "OpenSearch domain",
     "elb:load-balancer": "Load balancer",
 }
+# Usage-watch spikes (usage/, event UsageSpike): no resource launched, so no stop command here.
+USAGE_LABELS: dict[str, str] = {
+    "lambda-usage": "Lambda usage spike",
+    "bedrock-usage": "Bedrock token spike",
+    "nat-gateway-usage": "NAT gateway traffic spike",
+    "dynamodb-usage": "DynamoDB request spike",
+}
 
 # The verb of a title, by the start of the event name; anything else "launched".
 _VERBS: tuple[tuple[str, str], ...] = (
@@ -141,7 +148,7 @@ def who(arn: str | None, principal: str | None = None, session: str | None = Non
 
 def label(resource_type: str) -> str:
     """The readable name of a resource type ("EC2 instance"); unknown types as they are."""
-    return RESOURCE_LABELS.get(resource_type, resource_type)
+    return RESOURCE_LABELS.get(resource_type) or USAGE_LABELS.get(resource_type, resource_type)
 
 
 def what(anomaly: StoredAnomaly) -> str:

@@ -42,6 +42,7 @@ from bot.blocks.limits import (
 )
 from bot.blocks.message import Message, context, fallback, header, section
 from bot.blocks.sensitivity import overflow
+from bot.blocks.usage import is_usage, usage_message
 from storage.anomalies import StoredAnomaly
 
 ACTIONS_BLOCK_ID = "anomaly_actions"
@@ -164,6 +165,8 @@ def _footer(anomaly: StoredAnomaly, now: datetime, with_status: bool) -> Block:
 def _card(
     anomaly: StoredAnomaly, now: datetime, controls: list[Block], *, with_status: bool
 ) -> Message:
+    if is_usage(anomaly):  # the usage watch's spike has a card of its own
+        return usage_message(anomaly, now, controls, with_status=with_status)
     blocks: list[Block] = [
         header(f"{SEVERITY_EMOJI[anomaly.severity]} {title(anomaly)}"),
         _fields(anomaly),

@@ -23,7 +23,9 @@ from bot.blocks._format import (
 )
 from bot.blocks.limits import SECTION_TEXT_MAX, escape, fit_lines, plural
 from bot.blocks.message import Message, context, fallback, header, section
+from bot.blocks.reconcile import reconciliation_section
 from storage.anomalies import StoredAnomaly
+from storage.reconciliations import Reconciliation
 
 TOP_MAX = 10
 SEVERITIES = ("critical", "warning", "info")
@@ -56,6 +58,8 @@ class DigestSummary:
     info: Sequence[StoredAnomaly] = ()
     still_running: Sequence[StillRunning] = ()
     zombie_line: str | None = None
+    reconciliations: Sequence[Reconciliation] = ()
+    """Yesterday's estimate vs Cost Explorer's bill, one per account (issue 18)."""
 
     @property
     def total(self) -> int:
@@ -71,6 +75,7 @@ class DigestSummary:
             or self.stopped_resources
             or self.still_running
             or self.zombie_line
+            or self.reconciliations
         )
 
 
@@ -143,6 +148,8 @@ def _optional(summary: DigestSummary, now: datetime) -> list[Block]:
         blocks.append(_still_running(summary.still_running, now))
     if summary.zombie_line:
         blocks.append(section(f"*Zombie watch*\n{escape(summary.zombie_line)}"))
+    if summary.reconciliations:
+        blocks.append(reconciliation_section(summary.reconciliations))
     return blocks
 
 

@@ -12,8 +12,10 @@ from bot.blocks._format import slack_date
 from bot.blocks.coverage import coverage_text
 from bot.blocks.limits import SECTION_TEXT_MAX, plural
 from bot.blocks.message import Message, context, fallback, header, section
+from bot.blocks.reconcile import trend_lines
 from storage.accounts import Account
 from storage.coverage import AccountCoverage
+from storage.reconciliations import Reconciliation
 from storage.resources import BurnRate
 
 EMPTY_STATE = (
@@ -36,6 +38,13 @@ def _blind_spots(coverage: Sequence[AccountCoverage]) -> list[Block]:
     return [section(text)] if text else []
 
 
+def _accuracy(records: Sequence[Reconciliation]) -> list[Block]:
+    if not records:
+        return []
+    title = "*Estimate accuracy* (estimated as % of billed, daily, oldest first)"
+    return [section(f"{title}\n{trend_lines(records)}")]
+
+
 def status_message(
     accounts: Sequence[Account],
     burn: Mapping[str, BurnRate],
@@ -45,6 +54,7 @@ def status_message(
     learning_days: int = 14,
     *,
     coverage: Sequence[AccountCoverage] = (),
+    accuracy: Sequence[Reconciliation] = (),
 ) -> Message:
     """The reply to `/dd0c status` (`burn` is by account id; `mode`: on, learning or paused)."""
     mode_text = mode_line(mode, accounts, now, learning_days)
@@ -58,6 +68,7 @@ def status_message(
         _facts(total, open_anomalies, len(accounts)),
         section(f"*Connected accounts*\n{lines}"),
         *_blind_spots(coverage),
+        *_accuracy(accuracy),
         context(f"As of {slack_date(now)} · ≈$/month assumes 730 hours"),
     ]
     text = (

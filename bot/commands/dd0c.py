@@ -83,6 +83,7 @@ async def _status(services: SlackServices, tenant: str, words: list[str]) -> Mes
     seen = await queries.overview(services.store, tenant, open_limit=1)
     mode = queries.mode(seen.accounts, now, await services.paused(tenant))
     learning_days = int(queries.LEARNING_DAYS)
+    trend = await queries.accuracy_trend(services.store, tenant, now)
     return status_message(
         seen.accounts,
         seen.burn,
@@ -91,6 +92,7 @@ async def _status(services: SlackServices, tenant: str, words: list[str]) -> Mes
         now,
         learning_days,
         coverage=seen.coverage,
+        accuracy=trend,
     )
 
 

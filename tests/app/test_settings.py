@@ -79,10 +79,13 @@ def test_every_variable_is_read() -> None:
         "DD0C_OPS_TOKEN": SECRET,
         "DD0C_POLICY_FILE": "/etc/dd0c/policy.json",
         "DD0C_REDIS_PREFIX": "dd0c-staging:",
+        "DD0C_USAGE_WATCH": "0",
+        "DD0C_RECONCILE": "false",
     }
     assert set(env) == set(variables())
     settings = load_settings(env)
     assert settings.aws_endpoint_url == "http://127.0.0.1:5000"
+    assert (settings.usage_watch, settings.reconcile) == (False, False)
     assert settings.public_url == "https://cost.example.com"
     assert (settings.pollers, settings.visibility_timeout, settings.dev) == (32, 5, False)
     assert (settings.log_level, settings.log_level_third_party) == ("DEBUG", "WARNING")
@@ -105,6 +108,7 @@ def test_every_variable_is_read() -> None:
         ({**DEV, "PORT": "65536"}, "PORT: must be a whole number from 1 to 65535"),
         ({**DEV, "PORT": "80.5"}, "PORT: must be a whole number"),
         ({**DEV, "DD0C_DEV": "maybe"}, "DD0C_DEV: must be 1 or 0"),
+        ({**DEV, "DD0C_RECONCILE": "maybe"}, "DD0C_RECONCILE: must be 1 or 0"),
         ({**DEV, "DD0C_POLLERS": "0"}, "DD0C_POLLERS: must be a whole number from 1 to 32"),
         ({**DEV, "DD0C_POLLERS": "33"}, "DD0C_POLLERS: must be a whole number from 1 to 32"),
         ({**DEV, "DD0C_VISIBILITY_TIMEOUT": "4"}, "DD0C_VISIBILITY_TIMEOUT: must be a whole"),

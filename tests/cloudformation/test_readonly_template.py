@@ -73,7 +73,9 @@ NEVER_GRANTED = (
     "lambda:GetFunction",  # returns a pre-signed link to the function's code
     "lambda:GetLayerVersion",
     "lambda:GetFunctionConfiguration",  # environment variables, which often hold secrets
-    "lambda:ListFunctions",  # the same environment variables, for every function
+    # lambda:ListFunctions also returns environment variables; the usage watch needs each
+    # function's memory and no Lambda read gives it without them: granted on purpose, with the
+    # reason in cloudformation/README.md's permission table.
     "ec2:DescribeInstanceAttribute",  # the userData attribute: boot scripts with secrets
     "ec2:DescribeLaunchTemplateVersions",  # UserData again, inside each launch template
     "rds:DescribeDBLogFiles",

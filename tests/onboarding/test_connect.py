@@ -45,6 +45,7 @@ from onboarding.validation import (
 from pricing import load_catalogue
 from storage import Store
 from storage.coverage import AccountCoverage, coverage_id
+from storage.reconciliations import Reconciliation, reconciliation_id
 from tests.aws import REGION, _free_port
 from tests.stores import NOW, fresh_store
 from tests.trails import ACCOUNT, run_instances
@@ -647,6 +648,17 @@ async def test_the_purge_deletes_only_the_disconnected_accounts_data(store: Stor
                 checked_at=NOW,
             )
         )
+        await store.reconciliations.save(
+            Reconciliation(
+                _id=reconciliation_id(TENANT, account, "2026-12-04"),
+                tenant_id=TENANT,
+                account_id=account,
+                day="2026-12-04",
+                estimated_usd=1.0,
+                billed_usd=2.0,
+                created_at=NOW,
+            )
+        )
     before_kept = await _counts(store, kept)
     assert await _counts(store, gone) == before_kept and before_kept["events"] == 2
     assert all(before_kept.values())
@@ -710,6 +722,7 @@ async def _counts(store: Store, account_id: str) -> dict[str, int]:
         "anomalies": "anomalies",
         "resources": "live_resources",
         "coverage": "coverage",
+        "reconciliations": "reconciliations",
     }
     return {
         name: int(await db[col].count_documents({"tenantId": TENANT, "accountId": account_id}))
