@@ -15,11 +15,12 @@ afterwards (`engine.process.learning`), so an event is never compared with itsel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
 from engine.baselines import Baseline, Stats, first_seen_of, pair_key
+from engine.commitments import commitment_anomaly
 from engine.detectors import DETECTORS, Finding, State, findings, with_rates
 from engine.models import COST_INCREASING, Anomaly, CostEvent
 from engine.sizes import sibling
@@ -220,6 +221,7 @@ def _at_least(level: Level | None, floor: Level) -> Level:
 
 
 SIGNAL_NAMES: tuple[str, ...] = (
+    "commitment",
     "safetyNet",
     "costBand",
     *DETECTORS,
@@ -354,6 +356,17 @@ def evaluate(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> Verdict:
     """The verdict on one event, given the state before it (baseline and profiles) and the time."""
+    verdict = _evaluate(event, state, now, thresholds)
+    if event.commitment is None or event.action not in COST_INCREASING:
+        return verdict
+    anomaly = commitment_anomaly(event, verdict.anomaly, thresholds)
+    if anomaly is verdict.anomaly:
+        return verdict
+    phase: Phase = "cold-start" if verdict.phase == "unscored" else verdict.phase
+    return replace(verdict, anomaly=anomaly, phase=phase, fast_path=True, skipped_reason=None)
+
+
+def _evaluate(event: CostEvent, state: State, now: datetime, thresholds: Thresholds) -> Verdict:
     if event.action not in COST_INCREASING:
         what = (
             "defines, starts nothing" if event.action == "configure" else "ends or pauses spending"

@@ -1,0 +1,135 @@
+"""Issue 14: commitments, capacity, containers and scaling normalise, price and score right."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from engine import CostEvent, Inventory, Skipped, normalize_record, score_event
+from engine.parsers import FAMILIES, SUPPORTED_EVENTS
+from pricing import fargate_task, load_catalogue
+from tests.fixtures import load
+
+CATALOGUE = load_catalogue()
+NOW = datetime(2026, 12, 5, tzinfo=UTC)
+
+
+def _event(raw: Any, inventory: Inventory | None = None) -> CostEvent:
+    result = normalize_record(raw, CATALOGUE, inventory)
+    assert isinstance(result, CostEvent), result
+    if inventory is not None:
+        inventory.remember(result)
+    return result
+
+
+def _fixture(name: str) -> Any:
+    return load(f"cloudtrail/{name}")
+
+
+def test_every_new_family_is_supported_and_named() -> None:
+    assert set(FAMILIES) == {"commitments", "capacity", "containers", "scaling"}
+    pairs = set().union(*FAMILIES.values())
+    assert len(pairs) == 15
+    assert pairs <= set(SUPPORTED_EVENTS)
+
+
+def test_fargate_service_is_priced_from_its_task_definition_and_scaled() -> None:
+    inventory = Inventory()
+    _event(_fixture("ecs/register_task_definition_fargate.json"), inventory)
+    task = fargate_task("us-east-1", 1.0, 2.0).usd  # 1 vCPU, 2 GB
+    assert task == pytest.approx(0.04048 + 2 * 0.004445)
+    created = _event(_fixture("ecs/create_service_fargate.json"), inventory)
+    assert created.size == "1vCPU-2GB"
+    assert created.estimated_hourly_cost == pytest.approx(2 * task, abs=1e-6)
+    scaled = _event(_fixture("ecs/update_service_desired_count.json"), inventory)
+    assert scaled.quantity == 40
+    assert scaled.estimated_hourly_cost == pytest.approx(40 * task, abs=1e-6)
+
+
+def test_run_task_of_an_unseen_definition_says_why_it_is_unpriced() -> None:
+    event = _event(_fixture("ecs/run_task_fargate.json"), Inventory())
+    assert event.estimated_hourly_cost is None
+    assert "task definition not seen before" in (event.cost_note or "")
+
+
+def test_fargate_outside_the_published_regions_is_unknown_with_the_reason() -> None:
+    quote = fargate_task("eu-west-1", 1.0, 2.0)
+    assert quote.usd is None and "no Fargate price for eu-west-1" in (quote.reason or "")
+
+
+def test_arm_and_extra_ephemeral_storage_change_the_task_rate() -> None:
+    arm = fargate_task("us-east-1", 0.25, 0.5, "arm64", 50).usd
+    assert arm == pytest.approx(0.25 * 0.03238 + 0.5 * 0.00356 + 30 * 0.000111, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("name", "severity", "amount"),
+    [
+        ("savingsplans/create_savings_plan_awsdocs.json", "warning", "$21,900.00 over 1 year"),
+        ("rds/purchase_reserved_db_instances_offering.json", "warning", "$8,902.08 over 1 year"),
+        ("ec2/purchase_host_reservation.json", "warning", "$13,131.24 over 1 year"),
+        ("ec2/purchase_reserved_instances_offering.json", "warning", "an unknown amount"),
+        ("bedrock/create_provisioned_model_throughput.json", "critical", "$129,648.00 over"),
+    ],
+)
+def test_commitments_are_at_least_warning_and_say_who_committed_what(
+    name: str, severity: str, amount: str
+) -> None:
+    event = _event(_fixture(name))
+    verdict = score_event(event, None, NOW)
+    assert verdict.anomaly is not None
+    assert verdict.anomaly.severity == severity
+    reason = verdict.anomaly.reasons[0]
+    assert amount in reason and "no stop or delete command undoes it" in reason
+    assert str(event.actor.principal_arn) in reason
+    assert verdict.anomaly.signals["commitment"] == 1.0
+
+
+def test_a_small_commitment_keeps_its_hourly_band() -> None:
+    raw = copy.deepcopy(_fixture("savingsplans/create_savings_plan_awsdocs.json"))
+    raw["requestParameters"]["commitment"] = "0.10"  # $876 a year: under the $1,000 floor
+    event = _event(raw)
+    assert event.commitment is not None and event.commitment.total_usd == 876.0
+    assert score_event(event, None, NOW).anomaly is None
+
+
+@pytest.mark.parametrize("value", ["-1", "1e12", "lots", True])
+def test_an_impossible_commitment_is_malformed(value: object) -> None:
+    raw = copy.deepcopy(_fixture("savingsplans/create_savings_plan_awsdocs.json"))
+    raw["requestParameters"]["commitment"] = value
+    result = normalize_record(raw, CATALOGUE)
+    assert isinstance(result, Skipped) and result.malformed
+
+
+def test_commitment_is_in_the_contract_json_only_when_present() -> None:
+    sp = _event(_fixture("savingsplans/create_savings_plan_awsdocs.json")).to_json_dict()
+    assert sp["commitment"] == {
+        "kind": "savings-plan",
+        "totalUsd": 21900.0,
+        "upfrontUsd": None,
+        "hourlyUsd": 2.5,
+        "termHours": 8760,
+        "count": 1,
+        "offeringId": "[savingsPlanOfferingId]",
+        "note": sp["commitment"]["note"],
+    }
+    launch = _event(_fixture("ec2/run_instances_iam_user_cli.json")).to_json_dict()
+    assert "commitment" not in launch
+
+
+def test_set_desired_capacity_is_typed_from_the_group_seen_before() -> None:
+    inventory = Inventory()
+    _event(_fixture("ec2/create_launch_template_eks_nodegroup.json"), inventory)
+    group = _event(_fixture("autoscaling/create_auto_scaling_group_eks_nodegroup.json"), inventory)
+    raw = copy.deepcopy(_fixture("autoscaling/set_desired_capacity.json"))
+    raw["requestParameters"]["autoScalingGroupName"] = group.resource_ids[0]
+    raw["awsRegion"] = group.region
+    raw["recipientAccountId"] = group.account_id
+    event = _event(raw, inventory)
+    rate = CATALOGUE.ec2("t3.medium", group.region).usd
+    assert rate is not None
+    assert event.size == "t3.medium"
+    assert event.estimated_hourly_cost == pytest.approx(20 * rate, abs=1e-6)
