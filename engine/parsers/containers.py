@@ -2,7 +2,7 @@
 
 Family `containers` (a feature flag may switch the whole family off). RegisterTaskDefinition is a
 `configure` event: the inventory keeps its CPU, memory, architecture and ephemeral storage as
-the size "1vCPU-2GB" (plus "-50GiB" above the free 20 GiB), by ARN, "family:revision" and
+the size "1vCPU-2GB" (plus "-50GiB" above the free 20 GiB), by family:revision and
 family (the newest revision). CreateService / UpdateService / RunTask name the definition (or,
 for UpdateService, only the service) and are priced from it. The EC2 launch type is billed
 through the instances it runs on, which are priced when they launch.
@@ -58,7 +58,7 @@ def parse_task_size(size: str) -> tuple[float, float, int] | None:
 
 
 def definition_ids(reference: str | None) -> tuple[str, ...]:
-    """The ids a task definition reference can be looked up by: "family:rev" or "family"."""
+    """The ids a task definition reference can be looked up by: family:rev or family."""
     if not reference:
         return ()
     name = reference.rsplit("task-definition/", 1)[-1]
