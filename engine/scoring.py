@@ -50,6 +50,8 @@ class Signals(NamedTuple):
     above_max: bool = False
     """The cost is `z_above_max` times the reference's largest: z may count."""
     above_mean: bool = True
+    max_ratio: float | None = None
+    """The cost over the baseline's largest (None without a priced history)."""
     """The cost is above the baseline's mean: a new size then counts (a cheaper one does not)."""
 
 
@@ -146,6 +148,7 @@ def signals_for(
     return Signals(
         above_max=above,
         above_mean=cost >= baseline.stats.mean,
+        max_ratio=cost / baseline.stats.max if baseline.stats.max > 0 else None,
         z=z,
         reference_mean=mean,
         size_novel=not _size_known(event, baseline, now, t),
@@ -258,15 +261,23 @@ def _cold_band(event: CostEvent, signals: Signals, t: Thresholds) -> Level | Non
     if signals.expected:
         return None
     level = band(event.estimated_hourly_cost or 0.0, t)
-    if level in ("warning", "critical") and signals.repeat:
+    if level in ("warning", "critical") and _quiet_repeat(signals, t):
         return "info"
     return level
+
+
+def _quiet_repeat(signals: Signals, t: Thresholds) -> bool:
+    """A repeat of a known (principal, size) pattern, unless it costs more than
+    `repeat_scale_factor` x the baseline's largest: a service its creator scales x20 is no
+    repeat (docs/decisions/0005-commitments-floor.json)."""
+    ratio = signals.max_ratio
+    return signals.repeat and (ratio is None or ratio <= t.repeat_scale_factor)
 
 
 def _learning_reason(event: CostEvent, level: Level, s: Signals, days: float, count: int,
                      t: Thresholds) -> str:  # fmt: skip
     cost = event.estimated_hourly_cost or 0.0
-    if s.repeat:
+    if _quiet_repeat(s, t):
         return (
             f"{_money(cost)}: {event.actor.principal_arn} launched {event.size} here before; "
             "a repeat during learning waits for the digest"

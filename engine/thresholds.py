@@ -77,6 +77,9 @@ class Thresholds:
     # from the second.
     commitment_warning_usd: float = 1_000.0
     commitment_critical_usd: float = 100_000.0
+    # A cold-start repeat of a (principal, size) pattern waits for the digest unless it costs
+    # more than this many times the baseline's largest (a service scaled x20 by its creator).
+    repeat_scale_factor: float = 10.0
 
 
 DEFAULT_THRESHOLDS = Thresholds()

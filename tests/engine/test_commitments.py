@@ -11,6 +11,7 @@ import pytest
 from engine import CostEvent, Inventory, Skipped, normalize_record, score_event
 from engine.parsers import FAMILIES, SUPPORTED_EVENTS
 from pricing import fargate_task, load_catalogue
+from tests.engine.test_scoring import learn
 from tests.fixtures import load
 
 CATALOGUE = load_catalogue()
@@ -40,7 +41,7 @@ def test_fargate_service_is_priced_from_its_task_definition_and_scaled() -> None
     inventory = Inventory()
     _event(_fixture("ecs/register_task_definition_fargate.json"), inventory)
     task = fargate_task("us-east-1", 1.0, 2.0).usd  # 1 vCPU, 2 GB
-    assert task == pytest.approx(0.04048 + 2 * 0.004445)
+    assert task is not None and task == pytest.approx(0.04048 + 2 * 0.004445)
     created = _event(_fixture("ecs/create_service_fargate.json"), inventory)
     assert created.size == "1vCPU-2GB"
     assert created.estimated_hourly_cost == pytest.approx(2 * task, abs=1e-6)
@@ -106,7 +107,9 @@ def test_an_impossible_commitment_is_malformed(value: object) -> None:
 
 def test_commitment_is_in_the_contract_json_only_when_present() -> None:
     sp = _event(_fixture("savingsplans/create_savings_plan_awsdocs.json")).to_json_dict()
-    assert sp["commitment"] == {
+    committed = sp["commitment"]
+    assert isinstance(committed, dict)
+    assert committed == {
         "kind": "savings-plan",
         "totalUsd": 21900.0,
         "upfrontUsd": None,
@@ -114,7 +117,7 @@ def test_commitment_is_in_the_contract_json_only_when_present() -> None:
         "termHours": 8760,
         "count": 1,
         "offeringId": "[savingsPlanOfferingId]",
-        "note": sp["commitment"]["note"],
+        "note": committed["note"],
     }
     launch = _event(_fixture("ec2/run_instances_iam_user_cli.json")).to_json_dict()
     assert "commitment" not in launch
@@ -133,3 +136,38 @@ def test_set_desired_capacity_is_typed_from_the_group_seen_before() -> None:
     assert rate is not None
     assert event.size == "t3.medium"
     assert event.estimated_hourly_cost == pytest.approx(20 * rate, abs=1e-6)
+
+
+def _scaled(created_count: int, scaled_count: int) -> tuple[CostEvent, CostEvent]:
+    """A 4 vCPU / 8 GB Fargate service created with one count, scaled by its creator 2 days on."""
+    inventory = Inventory()
+    definition = copy.deepcopy(_fixture("ecs/register_task_definition_fargate.json"))
+    definition["requestParameters"].update(cpu="4096", memory="8192")
+    _event(definition, inventory)
+    create = copy.deepcopy(_fixture("ecs/create_service_fargate.json"))
+    create["requestParameters"]["desiredCount"] = created_count
+    created = _event(create, inventory)
+    update = copy.deepcopy(_fixture("ecs/update_service_desired_count.json"))
+    update["requestParameters"]["desiredCount"] = scaled_count
+    update["userIdentity"] = create["userIdentity"]
+    update["eventTime"] = "2018-06-22T19:12:00Z"
+    return created, _event(update, inventory)
+
+
+@pytest.mark.parametrize(
+    ("created", "scaled", "severity"),
+    [
+        (2, 40, "warning"),  # $0.39/h -> $7.90/h: 20x the baseline's largest
+        (10, 40, "info"),  # $1.97/h -> $7.90/h: 4x, a repeat of the creator's pattern
+    ],
+)
+def test_a_cold_start_repeat_far_above_the_baseline_is_no_repeat(
+    created: int, scaled: int, severity: str
+) -> None:
+    first, second = _scaled(created, scaled)
+    baseline = learn([first])
+    verdict = score_event(second, baseline, second.event_time)
+    task = fargate_task("us-east-1", 4, 8).usd
+    assert task is not None
+    assert second.estimated_hourly_cost == pytest.approx(40 * task)
+    assert verdict.anomaly is not None and verdict.anomaly.severity == severity
