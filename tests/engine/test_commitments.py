@@ -171,3 +171,26 @@ def test_a_cold_start_repeat_far_above_the_baseline_is_no_repeat(
     assert task is not None
     assert second.estimated_hourly_cost == pytest.approx(40 * task)
     assert verdict.anomaly is not None and verdict.anomaly.severity == severity
+
+
+@pytest.mark.parametrize(
+    ("iops", "throughput", "unpriced"),
+    [(3000, 125, False), (16000, 125, True), (3000, 1000, True)],
+)
+def test_modify_volume_keeps_iops_and_throughput_and_says_what_is_not_priced(
+    iops: int, throughput: int, unpriced: bool
+) -> None:
+    raw = copy.deepcopy(_fixture("ec2/modify_volume_grow_to_gp3.json"))
+    target = raw["responseElements"]["ModifyVolumeResponse"]["volumeModification"]
+    target.update(targetIops=iops, targetThroughput=throughput)
+    event = _event(raw)
+    assert event.details == {"iops": iops, "storageThroughput": throughput}
+    assert ("IOPS and throughput are not priced" in (event.cost_note or "")) == unpriced
+    gp3 = CATALOGUE.ebs("gp3", event.region).usd
+    assert gp3 is not None
+    assert event.estimated_hourly_cost == pytest.approx(500 * gp3 / 730, abs=1e-6)
+
+
+def test_a_stored_commitment_event_reads_back_the_same() -> None:
+    event = _event(_fixture("rds/purchase_reserved_db_instances_offering.json"))
+    assert CostEvent.model_validate(event.to_json_dict()) == event
