@@ -194,3 +194,20 @@ def test_modify_volume_keeps_iops_and_throughput_and_says_what_is_not_priced(
 def test_a_stored_commitment_event_reads_back_the_same() -> None:
     event = _event(_fixture("rds/purchase_reserved_db_instances_offering.json"))
     assert CostEvent.model_validate(event.to_json_dict()) == event
+
+
+def test_increase_replica_count_is_typed_from_the_group_seen_before() -> None:
+    inventory = Inventory()
+    modify = copy.deepcopy(_fixture("elasticache/increase_replica_count.json"))
+    modify["eventName"] = "ModifyReplicationGroup"
+    modify["requestParameters"] = {
+        "replicationGroupId": "my-redis-rg",
+        "cacheNodeType": "cache.r6g.large",
+        "numCacheNodes": 2,
+    }
+    _event(modify, inventory)
+    event = _event(_fixture("elasticache/increase_replica_count.json"), inventory)
+    node = CATALOGUE.elasticache("cache.r6g.large", event.region).usd
+    assert node is not None
+    assert (event.size, event.quantity) == ("cache.r6g.large", 4)  # a primary + 3 replicas
+    assert event.estimated_hourly_cost == pytest.approx(4 * node, abs=1e-6)
