@@ -63,10 +63,13 @@ BEDROCK_SOURCE = (
     "(not checked against a stored copy of the page: re-verify before relying on it)"
 )
 
-# model id prefix -> commitment ("none" | "1-month" | "6-month") -> USD per model unit per hour
+# model id prefix -> commitment ("1-month" | "6-month") -> USD per model unit per hour. No rate
+# without a commitment: the Bedrock User Guide ("Provisioned Throughput", prov-throughput.html, as
+# stored in the search index) says no-commitment throughput is available for custom models only,
+# whose ids (custom-model ARNs) this table cannot know, so they stay unknown with the reason.
 BEDROCK_MODEL_UNIT_HOURLY: dict[str, dict[str, float]] = {
-    "amazon.titan-text-express": {"none": 20.50, "1-month": 18.40, "6-month": 14.80},
-    "amazon.titan-text-lite": {"none": 7.10, "1-month": 6.40, "6-month": 5.10},
+    "amazon.titan-text-express": {"1-month": 18.40, "6-month": 14.80},
+    "amazon.titan-text-lite": {"1-month": 6.40, "6-month": 5.10},
     "anthropic.claude-instant": {"1-month": 44.00, "6-month": 22.00},
     "anthropic.claude-v2": {"1-month": 63.00, "6-month": 35.00},
 }

@@ -126,7 +126,7 @@ def provisioned_throughput(rec: CloudTrailRecord) -> Draft | NotCost:
             kind="bedrock-provisioned-throughput",
             term_hours=hours,
             count=units,
-            note=f"{term} commitment: priced below from the model's rate",
+            note=f"{term} term; the total needs the model's rate",
         )
     return Draft(
         action="launch",

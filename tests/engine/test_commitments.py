@@ -211,3 +211,19 @@ def test_increase_replica_count_is_typed_from_the_group_seen_before() -> None:
     assert node is not None
     assert (event.size, event.quantity) == ("cache.r6g.large", 4)  # a primary + 3 replicas
     assert event.estimated_hourly_cost == pytest.approx(4 * node, abs=1e-6)
+
+
+def test_bedrock_throughput_without_a_term_or_known_model_is_unknown_with_the_reason() -> None:
+    raw = copy.deepcopy(_fixture("bedrock/create_provisioned_model_throughput.json"))
+    del raw["requestParameters"]["commitmentDuration"]
+    event = _event(raw)
+    assert event.estimated_hourly_cost is None and event.commitment is None
+    assert "not offered with commitment none" in (event.cost_note or "")
+    raw["requestParameters"]["modelId"] = "arn:aws:bedrock:us-west-2:123456789012:custom-model/x"
+    raw["requestParameters"]["commitmentDuration"] = "OneMonth"
+    custom = _event(raw)
+    assert custom.estimated_hourly_cost is None
+    assert "no provisioned-throughput rate for" in (custom.cost_note or "")
+    assert custom.commitment is not None and custom.commitment.total_usd is None
+    verdict = score_event(custom, None, NOW)
+    assert verdict.anomaly is not None and verdict.anomaly.severity == "warning"
