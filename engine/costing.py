@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from engine.models import COST_INCREASING
+from engine.models import COST_INCREASING, Commitment
 from engine.parsers import Draft
-from pricing import Catalogue, Quote
+from engine.parsers.containers import parse_task_size
+from pricing import Catalogue, Quote, bedrock_model_unit, fargate_task
 from pricing.catalogue import HOURS_PER_MONTH
 
 LAMBDA_MIN_MEMORY_MB = 128
@@ -26,6 +27,8 @@ class Priced(NamedTuple):
     unit: float | None
     total: float | None
     notes: tuple[str, ...] = ()
+    # A commitment whose total needed the catalogue (Bedrock's model-unit rate x the term).
+    commitment: Commitment | None = None
 
 
 def _unknown(quote: Quote) -> Priced:
@@ -197,6 +200,57 @@ def _opensearch(draft: Draft, region: str, cat: Catalogue) -> Priced:
     return Priced(data.unit, round(data.total + quote.usd * count, 6), data.notes)
 
 
+def _committed(draft: Draft, region: str, cat: Catalogue) -> Priced:
+    """A commitment's cost per hour of term (owed whether used or not), or why it is unknown."""
+    commitment = draft.commitment
+    if commitment is None:
+        return Priced(None, None, ("a commitment without its terms",))
+    if commitment.total_usd is None or not commitment.term_hours:
+        return Priced(None, None, (commitment.note or "commitment amount unknown",))
+    hourly = commitment.total_usd / commitment.term_hours
+    note = "the commitment per hour of term, owed whether used or not"
+    notes = (note, commitment.note) if commitment.note else (note,)
+    return Priced(round(hourly / max(commitment.count, 1), 6), round(hourly, 6), notes)
+
+
+def _bedrock(draft: Draft, region: str, cat: Catalogue) -> Priced:
+    """Model units x the model's hourly rate for the term; a term also commits the whole of it."""
+    term = str(draft.details.get("commitment") or "none")
+    quote = bedrock_model_unit(str(draft.details.get("modelId") or draft.size), region, term)
+    if quote.usd is None:
+        return _unknown(quote)
+    priced = _times(quote.usd, draft.quantity)
+    commitment = draft.commitment
+    if commitment is None or not commitment.term_hours or priced.total is None:
+        return priced
+    total = round(priced.total * commitment.term_hours, 2)
+    committed = commitment.model_copy(
+        update={"total_usd": total, "hourly_usd": priced.total, "note": f"{term} term"}
+    )
+    return Priced(priced.unit, priced.total, (f"{term} commitment",), committed)
+
+
+def _fargate(draft: Draft, region: str, cat: Catalogue) -> Priced:
+    """Tasks x (vCPU x the vCPU-hour rate + GB x the GB-hour rate) for the region."""
+    if draft.size is None:
+        return Priced(None, None, (draft.note or "task size unknown",))
+    size = parse_task_size(draft.size)
+    if size is None:
+        return Priced(None, None, (f"unreadable Fargate task size {draft.size}",))
+    arch = str(draft.details.get("architecture") or "x86_64")
+    quote = fargate_task(region, size[0], size[1], arch, size[2])
+    if quote.usd is None:
+        return _unknown(quote)
+    notes = _quote_notes(quote)
+    if draft.model == "spot":
+        notes += ("Fargate Spot priced at the on-demand rate (an upper bound)",)
+    return _times(quote.usd, draft.quantity, notes)
+
+
+def _dedicated_host(draft: Draft, region: str, cat: Catalogue) -> Priced:
+    return Priced(None, None, (draft.note or "Dedicated Host rates are not in the price data",))
+
+
 def _zero(draft: Draft, region: str, cat: Catalogue) -> Priced:
     return Priced(0.0, 0.0)
 
@@ -224,6 +278,16 @@ _PRICERS: dict[str, _Pricer] = {
     "opensearch:domain": _opensearch,
     "ec2:traffic-mirror-session": lambda d, r, c: _flat(c.traffic_mirroring(r)),
     "elb:load-balancer": lambda d, r, c: _flat(c.load_balancer(str(d.details["kind"]), r)),
+    "ec2:reserved-instances": _committed,
+    "rds:reserved-db-instances": _committed,
+    "savingsplans:savings-plan": _committed,
+    "ec2:host-reservation": _committed,
+    "ec2:capacity-reservation": _instances,
+    "ec2:dedicated-host": _dedicated_host,
+    "bedrock:provisioned-throughput": _bedrock,
+    "sagemaker:training-job": _sagemaker,
+    "ecs:service": _fargate,
+    "ecs:task": _fargate,
 }
 
 

@@ -71,6 +71,37 @@ def _endpoint(draft: Draft, account: str, region: str, context: ResourceContext)
     return replace(draft, size=known.size, quantity=known.quantity or 1, note=None)
 
 
+def _definition(
+    reference: object, account: str, region: str, context: ResourceContext
+) -> KnownResource | None:
+    if not isinstance(reference, str):
+        return None
+    family = reference.split(":", 1)[0]
+    for key in dict.fromkeys((reference, family)):
+        known = context.lookup(account, region, "ecs:task-definition", key)
+        if known is not None and known.size:
+            return known
+    return None
+
+
+def _ecs(draft: Draft, account: str, region: str, context: ResourceContext) -> Draft:
+    """A Fargate service or task sized from its task definition (or the service seen before)."""
+    if draft.size:
+        return draft
+    known = _definition(draft.details.get("taskDefinition"), account, region, context)
+    quantity = draft.quantity
+    if known is None and draft.resource_type == "ecs:service" and draft.resource_ids:
+        known = context.lookup(account, region, "ecs:service", draft.resource_ids[0])
+        if known is not None and draft.details.get("countUnchanged") and known.quantity:
+            quantity = known.quantity
+    if known is None or not known.size:
+        return draft
+    if known.os == "ec2" and draft.details.get("launchType") is None:
+        return replace(draft, note="EC2 launch type: billed through the cluster's instances")
+    details = {**draft.details, "architecture": known.architecture or "x86_64"}
+    return replace(draft, size=known.size, quantity=quantity, details=details, note=None)
+
+
 # Resources whose start, resume or resize names them without their type or count.
 _REMEMBERED = frozenset(
     {
@@ -119,6 +150,8 @@ def resolve(draft: Draft, account: str, region: str, context: ResourceContext | 
         return _group(draft, account, region, context)
     if draft.resource_type == "sagemaker:endpoint":
         return _endpoint(draft, account, region, context)
+    if draft.resource_type in ("ecs:service", "ecs:task"):
+        return _ecs(draft, account, region, context)
     if draft.resource_type in _REMEMBERED:
         return _remembered(draft, account, region, context)
     return draft

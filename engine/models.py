@@ -56,6 +56,40 @@ class Volume(_Frozen):
     size_gib: int
 
 
+HOURS_PER_YEAR = 8_760
+
+CommitmentKind = Literal[
+    "ec2-reserved-instances",
+    "rds-reserved-instances",
+    "savings-plan",
+    "host-reservation",
+    "bedrock-provisioned-throughput",
+]
+
+
+class Commitment(_Frozen):
+    """Money committed at once (a reservation, a Savings Plan): owed whether used or not.
+
+    `total_usd` is what the whole term costs (upfront + hourly x term hours), None when the
+    record does not say (then `reason` says why); `term_hours` is the term (8,760 h a year),
+    None when the record does not name it. A stop or delete command cannot undo it.
+    """
+
+    kind: CommitmentKind
+    total_usd: float | None = Field(default=None, ge=0)
+    upfront_usd: float | None = Field(default=None, ge=0)
+    hourly_usd: float | None = Field(default=None, ge=0)
+    term_hours: int | None = Field(default=None, ge=0)
+    count: int = Field(default=1, ge=0)
+    offering_id: str | None = Field(default=None, max_length=256)
+    note: str | None = None
+
+    @property
+    def term_years(self) -> float | None:
+        """The term in years (8,760 hours each), or None when unknown."""
+        return None if self.term_hours is None else self.term_hours / HOURS_PER_YEAR
+
+
 class Anomaly(_Frozen):
     """The scorer's verdict on one event."""
 
@@ -93,15 +127,22 @@ class CostEvent(_Frozen):
     # Where the call came from (`sourceIPAddress`, `userAgent`): the unfamiliar-origin signal.
     source_ip: str | None = Field(default=None, max_length=256)
     user_agent: str | None = Field(default=None, max_length=1024)
+    # A commitment ("committed $X over N years") next to the hourly estimate; None for
+    # pay-as-you-go resources. The hourly estimate of a commitment is its cost per hour of term.
+    commitment: Commitment | None = None
 
     def to_json_dict(self) -> dict[str, object]:
         """The contract's JSON shape (camelCase, ISO times with Z)."""
-        out = self.model_dump(mode="json", by_alias=True, exclude={"volumes", "details"})
+        out = self.model_dump(
+            mode="json", by_alias=True, exclude={"volumes", "details", "commitment"}
+        )
         out["eventTime"] = self.event_time.strftime("%Y-%m-%dT%H:%M:%SZ")
         if self.volumes:
             out["volumes"] = [v.model_dump(by_alias=True) for v in self.volumes]
         if self.details:
             out["details"] = dict(self.details)
+        if self.commitment is not None:
+            out["commitment"] = self.commitment.model_dump(mode="json", by_alias=True)
         return out
 
 

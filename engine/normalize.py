@@ -107,6 +107,7 @@ def _event(
         cost_note=_note(draft, priced.notes),
         source_ip=_text(rec.source_ip_address, 256),
         user_agent=_text(rec.user_agent, 1024),
+        commitment=priced.commitment or draft.commitment,
     )
 
 

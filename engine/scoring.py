@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
 from engine.baselines import Baseline, Stats, first_seen_of, pair_key
+from engine.commitments import commitment_anomaly
 from engine.detectors import DETECTORS, Finding, State, findings, with_rates
 from engine.models import COST_INCREASING, Anomaly, CostEvent
 from engine.sizes import sibling
@@ -48,6 +49,8 @@ class Signals(NamedTuple):
     above_max: bool = False
     """The cost is `z_above_max` times the reference's largest: z may count."""
     above_mean: bool = True
+    max_ratio: float | None = None
+    """The cost over the baseline's largest (None without a priced history)."""
     """The cost is above the baseline's mean: a new size then counts (a cheaper one does not)."""
 
 
@@ -144,6 +147,7 @@ def signals_for(
     return Signals(
         above_max=above,
         above_mean=cost >= baseline.stats.mean,
+        max_ratio=cost / baseline.stats.max if baseline.stats.max > 0 else None,
         z=z,
         reference_mean=mean,
         size_novel=not _size_known(event, baseline, recurred),
@@ -219,6 +223,7 @@ def _at_least(level: Level | None, floor: Level) -> Level:
 
 
 SIGNAL_NAMES: tuple[str, ...] = (
+    "commitment",
     "safetyNet",
     "costBand",
     *DETECTORS,
@@ -255,15 +260,23 @@ def _cold_band(event: CostEvent, signals: Signals, t: Thresholds) -> Level | Non
     if signals.expected:
         return None
     level = band(event.estimated_hourly_cost or 0.0, t)
-    if level in ("warning", "critical") and signals.repeat:
+    if level in ("warning", "critical") and _quiet_repeat(signals, t):
         return "info"
     return level
+
+
+def _quiet_repeat(signals: Signals, t: Thresholds) -> bool:
+    """A repeat of a known (principal, size) pattern, unless it costs more than
+    `repeat_scale_factor` x the baseline's largest: a service its creator scales x20 is no
+    repeat (docs/decisions/0007-commitments-floor.json)."""
+    ratio = signals.max_ratio
+    return signals.repeat and (ratio is None or ratio <= t.repeat_scale_factor)
 
 
 def _learning_reason(event: CostEvent, level: Level, s: Signals, days: float, count: int,
                      t: Thresholds) -> str:  # fmt: skip
     cost = event.estimated_hourly_cost or 0.0
-    if s.repeat:
+    if _quiet_repeat(s, t):
         return (
             f"{_money(cost)}: {event.actor.principal_arn} launched {event.size} here before; "
             "a repeat during learning waits for the digest"
@@ -361,6 +374,17 @@ def evaluate(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> Verdict:
     """The verdict on one event, given the state before it (baseline and profiles) and the time."""
+    verdict = _evaluate(event, state, now, thresholds)
+    if event.commitment is None or event.action not in COST_INCREASING:
+        return verdict
+    anomaly = commitment_anomaly(event, verdict.anomaly, thresholds)
+    if anomaly is verdict.anomaly:
+        return verdict
+    phase: Phase = "cold-start" if verdict.phase == "unscored" else verdict.phase
+    return verdict._replace(anomaly=anomaly, phase=phase, fast_path=True, skipped_reason=None)
+
+
+def _evaluate(event: CostEvent, state: State, now: datetime, thresholds: Thresholds) -> Verdict:
     if event.action not in COST_INCREASING:
         what = (
             "defines, starts nothing" if event.action == "configure" else "ends or pauses spending"

@@ -72,6 +72,14 @@ class Thresholds:
     # sometimes launches 3 instead of 1 is within what it already did, however skewed.
     z_above_max: float = 1.5
     weight_agent: float = 0.20
+    # Issue 14 commitments (docs/decisions/0007-commitments-floor.json): money committed at once
+    # for a term. At least warning from this total (or when the total is unknown), critical
+    # from the second.
+    commitment_warning_usd: float = 1_000.0
+    commitment_critical_usd: float = 100_000.0
+    # A cold-start repeat of a (principal, size) pattern waits for the digest unless it costs
+    # more than this many times the baseline's largest (a service scaled x20 by its creator).
+    repeat_scale_factor: float = 10.0
 
 
 DEFAULT_THRESHOLDS = Thresholds()

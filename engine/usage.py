@@ -24,7 +24,7 @@ USAGE_EVENT = "UsageSpike"  # the event name of a usage spike's anomaly (the car
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
-# Every number of the usage watch (decision 0005).
+# Every number of the usage watch (decision 0006).
 HISTORY_DAYS = 14
 MIN_SAMPLES = 4  # two weekends in 14 days give a weekend hour 4 samples
 SPIKE_RATIO = 3.0  # now >= 3 x the seasonal mean ...

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pricing._loader import load_catalogue
 from pricing.catalogue import Catalogue, Quote
 from pricing.errors import PricingError
+from pricing.rates import bedrock_model_unit, fargate_task
 from pricing.regions import all_region_codes, display_name, region_code
 
 __all__ = [
@@ -21,7 +22,9 @@ __all__ = [
     "PricingError",
     "Quote",
     "all_region_codes",
+    "bedrock_model_unit",
     "display_name",
+    "fargate_task",
     "load_catalogue",
     "region_code",
 ]

@@ -53,3 +53,41 @@ NAT_GATEWAY_PER_GB: dict[str, float] = {
     "us-east-2": 0.045,
     "ap-southeast-1": 0.059,
 }
+# --- Issue 14: Fargate and Bedrock provisioned throughput ------------------------------------
+# Neither is in the vendored price data (SOURCES.md lists its services). Entered 2026-12-05 from
+# AWS's published pricing pages, for the regions and models whose rate we are sure of; anything
+# else is an unknown price with the reason, never a guess.
+
+FARGATE_SOURCE = (
+    "AWS Fargate pricing page (https://aws.amazon.com/fargate/pricing/), Linux, per vCPU-hour "
+    "and per GB-hour, hand-entered 2026-12-05; us-east-1's x86 rates ($0.04048, $0.004445) are "
+    "also quoted verbatim in public cost calculators in the search index (e.g. 'Pricing (US East "
+    "1, 2026) ECS_FARGATE_PER_VCPU = 0.04048, ECS_FARGATE_PER_GB = 0.004445')"
+)
+
+# region -> architecture -> (USD per vCPU-hour, USD per GB-hour)
+FARGATE_HOURLY: dict[str, dict[str, tuple[float, float]]] = {
+    region: {"x86_64": (0.04048, 0.004445), "arm64": (0.03238, 0.00356)}
+    for region in ("us-east-1", "us-east-2", "us-west-2")
+}
+FARGATE_EPHEMERAL_GB_HOUR = 0.000111
+"""Ephemeral storage above the 20 GiB every task gets free (us-east-1 rate)."""
+FARGATE_FREE_EPHEMERAL_GIB = 20
+
+BEDROCK_SOURCE = (
+    "Amazon Bedrock pricing page (https://aws.amazon.com/bedrock/pricing/), 'Provisioned "
+    "Throughput', price per model unit per hour (us-east-1, us-west-2), hand-entered 2026-12-05 "
+    "(not checked against a stored copy of the page: re-verify before relying on it)"
+)
+
+# model id prefix -> commitment ("1-month" | "6-month") -> USD per model unit per hour. No rate
+# without a commitment: the Bedrock User Guide ("Provisioned Throughput", prov-throughput.html, as
+# stored in the search index) says no-commitment throughput is available for custom models only,
+# whose ids (custom-model ARNs) this table cannot know, so they stay unknown with the reason.
+BEDROCK_MODEL_UNIT_HOURLY: dict[str, dict[str, float]] = {
+    "amazon.titan-text-express": {"1-month": 18.40, "6-month": 14.80},
+    "amazon.titan-text-lite": {"1-month": 6.40, "6-month": 5.10},
+    "anthropic.claude-instant": {"1-month": 44.00, "6-month": 22.00},
+    "anthropic.claude-v2": {"1-month": 63.00, "6-month": 35.00},
+}
+BEDROCK_REGIONS = frozenset({"us-east-1", "us-west-2"})

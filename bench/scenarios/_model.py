@@ -22,6 +22,10 @@ INCIDENT_CATEGORIES = (
     "unfamiliar-origin",
     "repeat-compromise",
     "stat-odd",
+    # issue 14: money committed or reserved, and containers scaled, without a launch call
+    "commitment",
+    "capacity",
+    "containers",
 )
 QUIET_CATEGORIES = (
     "normal",
@@ -53,6 +57,13 @@ COST_EVENTS: frozenset[tuple[str, str]] = frozenset(
         ("redshift.amazonaws.com", "CreateCluster"),
         ("elasticache.amazonaws.com", "CreateReplicationGroup"),
         ("sagemaker.amazonaws.com", "CreateNotebookInstance"),
+        # issue 14 (bench/scenarios/_commitments.py)
+        ("savingsplans.amazonaws.com", "CreateSavingsPlan"),
+        ("ec2.amazonaws.com", "CreateCapacityReservation"),
+        ("bedrock.amazonaws.com", "CreateProvisionedModelThroughput"),
+        ("ecs.amazonaws.com", "RegisterTaskDefinition"),
+        ("ecs.amazonaws.com", "CreateService"),
+        ("ecs.amazonaws.com", "UpdateService"),
     }
 )
 

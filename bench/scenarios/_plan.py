@@ -53,6 +53,15 @@ _SUBTLE_HOURS = {
     "repeat-compromise-three-batches": 1,
     "count-burst-asg-runaway": 10,
 }
+# Issue 14 incidents (bench/scenarios/_commitments.py): scenario -> category, and the regions
+# with Fargate and Bedrock rates.
+LATE_INCIDENTS = {
+    "savings-plan-purchase": "commitment",
+    "forgotten-capacity-reservation": "capacity",
+    "bedrock-provisioned-throughput": "commitment",
+    "fargate-service-scaled-x20": "containers",
+}
+LATE_REGIONS = ("us-east-1", "us-west-2")
 # Subtle incidents and quiet patterns need a mature baseline first: only in runs this long.
 SUBTLE_MIN_DAYS = 20
 _MATURE_FROM = 15
@@ -126,6 +135,8 @@ class AccountPlan:
     profile: Profile
     incidents: list[IncidentPlan] = field(default_factory=list)
     quiet: Quiet = field(default_factory=Quiet)
+    # Issue 14 incidents, built on their own random stream after the account's days.
+    late: list[IncidentPlan] = field(default_factory=list)
 
 
 def _profile(rng: Random, index: int, asg_jump: bool) -> Profile:
@@ -214,7 +225,22 @@ def plan(config: Config, prices: PriceBook) -> list[AccountPlan]:
         subtle_rng = Random(f"{config.seed}:subtle")
         _subtle(subtle_rng, plans[:mature], config.days, len(incidents) + 2)
         _quiet(subtle_rng, plans, mature, config.days)
+        first = len(incidents) + 2 + len(SUBTLE_INCIDENTS)
+        _late(Random(f"{config.seed}:issue14"), plans[:mature], config.days, first)
     return plans
+
+
+def _late(rng: Random, mature: list[AccountPlan], days: int, first_number: int) -> None:
+    """Issue 14's incidents (commitments, capacity, containers), in mature accounts whose home
+    region has Fargate and Bedrock rates (any mature account when none has)."""
+    priced = [p for p in mature if p.account.home in LATE_REGIONS] or mature
+    for number, name in enumerate(LATE_INCIDENTS, first_number):
+        account_plan = rng.choice(priced)
+        day = rng.randint(max(_MATURE_FROM, 8), days - 1)
+        incident = IncidentPlan(
+            name, day, rng.randint(9, 16), f"INC-{number:02d}", LATE_INCIDENTS[name]
+        )
+        account_plan.late.append(incident)
 
 
 def _late_days(rng: Random, days: int, count: int) -> list[int]:

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.scenarios._commitments import run_late
 from bench.scenarios._delivery import write_labels, write_logs
 from bench.scenarios._identities import CLI, agent, iam_user
 from bench.scenarios._incidents import BUILDERS, Scene
@@ -111,6 +112,8 @@ def _mature(work: Workload, account_plan: AccountPlan) -> None:
         for incident in by_day[day]:
             _incident(work, devs, incident)
     quiet.label()
+    for incident in account_plan.late:
+        run_late(acct, devs, incident, acct.id)
 
 
 def _sandbox(work: Workload, account_plan: AccountPlan) -> None:

@@ -41,6 +41,17 @@ RESOURCE_LABELS: dict[str, str] = {
     "emr:cluster": "EMR cluster",
     "opensearch:domain": "OpenSearch domain",
     "elb:load-balancer": "Load balancer",
+    "ec2:reserved-instances": "EC2 Reserved Instances (commitment)",
+    "rds:reserved-db-instances": "RDS reserved DB instances (commitment)",
+    "savingsplans:savings-plan": "Savings Plan (commitment)",
+    "ec2:host-reservation": "Dedicated Host reservation (commitment)",
+    "ec2:capacity-reservation": "EC2 capacity reservation",
+    "ec2:dedicated-host": "EC2 Dedicated Host",
+    "bedrock:provisioned-throughput": "Bedrock provisioned throughput",
+    "sagemaker:training-job": "SageMaker training job",
+    "ecs:task-definition": "ECS task definition",
+    "ecs:service": "ECS service (Fargate)",
+    "ecs:task": "ECS task (Fargate)",
 }
 # Usage-watch spikes (usage/, event UsageSpike): no resource launched, so no stop command here.
 USAGE_LABELS: dict[str, str] = {
@@ -56,6 +67,12 @@ _VERBS: tuple[tuple[str, str], ...] = (
     ("BidFulfilled", "started"),
     ("Modify", "changed"),
     ("Update", "changed"),
+    ("Purchase", "bought"),
+    ("CreateSavingsPlan", "bought"),
+    ("SetDesiredCapacity", "scaled"),
+    ("IncreaseReplicaCount", "scaled"),
+    ("Resize", "changed"),
+    ("Resume", "started"),
 )
 
 

@@ -19,6 +19,7 @@ from bot.blocks._recipes import (
     FLEET,
     INSTANCE,
     SPOT,
+    Placeholder,
     Recipe,
     Suggestion,
     bare_nodegroups,
@@ -29,6 +30,133 @@ from bot.blocks._recipes import (
     starting,
     unless_any,
 )
+
+
+def _cluster_service(resource_id: str) -> Mapping[str, str]:
+    """Cluster and service of "cluster/service"; a bare name gets CLUSTER_NAME."""
+    found = cluster_nodegroup(resource_id)
+    return {"cluster": found["cluster"], "service": found["nodegroup"]}
+
+
+def _reservations(ids: Sequence[str]) -> list[str]:
+    """Capacity reservations (cr-…), not the fleets (crf-…) some ids name."""
+    return [i for i in ids if not i.startswith("crf-")]
+
+
+def _task_cluster(resource_id: str) -> Mapping[str, str]:
+    """A task ARN ("…:task/cluster/id") with its cluster; anything else gets CLUSTER_NAME."""
+    _, marker, tail = resource_id.partition(":task/")
+    cluster, slash, _ = tail.partition("/")
+    if marker and slash and cluster:
+        return {"cluster": cluster, "task": resource_id}
+    return {"cluster": Placeholder("CLUSTER_NAME"), "task": resource_id}
+
+
+# Commitments cannot be stopped: the card says so (engine/commitments.py) and shows what can be
+# done instead. Shown, never run.
+_COMMITMENT_COMMANDS: Mapping[str, tuple[Recipe, ...]] = {
+    "ec2:reserved-instances": (
+        Recipe(
+            "A purchase cannot be stopped or cancelled; check what was bought",
+            "aws ec2 describe-reserved-instances --reserved-instances-ids {ids}",
+        ),
+        Recipe(
+            "Sell the remaining term on the Reserved Instance Marketplace (set the count and "
+            "an upfront price per remaining month; AWS charges a 12% fee)",
+            "aws ec2 create-reserved-instances-listing --reserved-instances-id {id} "
+            "--instance-count COUNT --price-schedules CurrencyCode=USD,Price=PRICE,Term=MONTHS "
+            "--client-token {id}-listing",
+        ),
+    ),
+    "rds:reserved-db-instances": (
+        Recipe(
+            "RDS reservations cannot be cancelled or resold; check what was bought, then ask "
+            "AWS Support (a case in the Support Center) if it was a mistake",
+            "aws rds describe-reserved-db-instances --reserved-db-instance-id {id}",
+        ),
+    ),
+    "savingsplans:savings-plan": (
+        Recipe(
+            "A Savings Plan cannot be stopped; one of up to $100/h bought in the last 7 days "
+            "and this calendar month can be returned (Billing console, or a support case): "
+            "check it now",
+            "aws savingsplans describe-savings-plans --savings-plan-ids {ids}",
+        ),
+    ),
+    "ec2:host-reservation": (
+        Recipe(
+            "A host reservation cannot be stopped or cancelled; check what was bought, then "
+            "ask AWS Support (a case in the Support Center) if it was a mistake",
+            "aws ec2 describe-host-reservations --host-reservation-id-set {ids}",
+        ),
+    ),
+}
+
+_CAPACITY_COMMANDS: Mapping[str, tuple[Recipe, ...]] = {
+    "ec2:capacity-reservation": (
+        Recipe(
+            "Cancel the capacity reservation (billing stops; instances in it keep running "
+            "as on-demand)",
+            "aws ec2 cancel-capacity-reservation --capacity-reservation-id {id}",
+            choose=_reservations,
+        ),
+        Recipe(
+            "Cancel the capacity reservation fleet and its reservations",
+            "aws ec2 cancel-capacity-reservation-fleets --capacity-reservation-fleet-ids {ids}",
+            choose=starting("crf-"),
+        ),
+    ),
+    "ec2:dedicated-host": (
+        Recipe(
+            "Release the Dedicated Hosts (stop or move their instances first)",
+            "aws ec2 release-hosts --host-ids {ids}",
+            destructive=True,
+        ),
+    ),
+    "bedrock:provisioned-throughput": (
+        Recipe(
+            "Delete the provisioned throughput (billing stops only without a commitment term; "
+            "a 1- or 6-month term is billed to its end)",
+            "aws bedrock delete-provisioned-model-throughput --provisioned-model-id {id}",
+            destructive=True,
+        ),
+    ),
+    "sagemaker:training-job": (
+        Recipe(
+            "Stop the training job (billing stops; its last checkpoint is kept)",
+            "aws sagemaker stop-training-job --training-job-name {id}",
+        ),
+    ),
+}
+
+_CONTAINER_COMMANDS: Mapping[str, tuple[Recipe, ...]] = {
+    "ecs:task-definition": (
+        Recipe(
+            "Deregister the task definition (tasks and services already using it keep running)",
+            "aws ecs deregister-task-definition --task-definition {id}",
+        ),
+    ),
+    "ecs:service": (
+        Recipe(
+            "Scale the service to zero tasks (it is kept, and Fargate bills nothing)",
+            "aws ecs update-service --cluster {cluster} --service {service} --desired-count 0",
+            split=_cluster_service,
+        ),
+        Recipe(
+            "Delete the service and stop its tasks",
+            "aws ecs delete-service --cluster {cluster} --service {service} --force",
+            destructive=True,
+            split=_cluster_service,
+        ),
+    ),
+    "ecs:task": (
+        Recipe(
+            "Stop the tasks (a service would start them again: scale it instead)",
+            "aws ecs stop-task --cluster {cluster} --task {task}",
+            split=_task_cluster,
+        ),
+    ),
+}
 
 __all__ = ["COMMANDS", "COMMAND_MAX", "Recipe", "Suggestion", "console_hint", "suggestions"]
 
@@ -279,6 +407,9 @@ COMMANDS: Mapping[str, tuple[Recipe, ...]] = {
             choose=unless_any("arn:"),
         ),
     ),
+    **_COMMITMENT_COMMANDS,
+    **_CAPACITY_COMMANDS,
+    **_CONTAINER_COMMANDS,
 }
 
 
@@ -291,7 +422,7 @@ def console_hint(resource_type: str, region: str, *, known_type: bool) -> Sugges
 
 
 # Resource types whose ids are "parent/name" when the event's `details` names the parent.
-PARENTS = {"eks:nodegroup": "clusterName"}
+PARENTS = {"eks:nodegroup": "clusterName", "ecs:service": "cluster"}
 
 
 def qualified(

@@ -5,8 +5,26 @@
 
 from __future__ import annotations
 
-from engine.parsers import changes, clusters, configs, ec2, endings, rds, serverless
+from engine.parsers import (
+    capacity,
+    changes,
+    clusters,
+    commitments,
+    configs,
+    containers,
+    ec2,
+    endings,
+    rds,
+    scaling,
+    serverless,
+)
 from engine.parsers._draft import Draft, NotCost, Parser
+
+# Parser families added by issue 14, by stable name: a feature flag can switch one off whole.
+FAMILIES: dict[str, frozenset[tuple[str, str]]] = {
+    module.FAMILY: frozenset(module.PARSERS)
+    for module in (commitments, capacity, containers, scaling)
+}
 
 PARSERS: dict[tuple[str, str], Parser] = {
     **ec2.PARSERS,
@@ -16,8 +34,12 @@ PARSERS: dict[tuple[str, str], Parser] = {
     **endings.PARSERS,
     **changes.PARSERS,
     **configs.PARSERS,
+    **commitments.PARSERS,
+    **capacity.PARSERS,
+    **containers.PARSERS,
+    **scaling.PARSERS,
 }
 
 SUPPORTED_EVENTS: tuple[tuple[str, str], ...] = tuple(sorted(PARSERS))
 
-__all__ = ["PARSERS", "SUPPORTED_EVENTS", "Draft", "NotCost", "Parser"]
+__all__ = ["FAMILIES", "PARSERS", "SUPPORTED_EVENTS", "Draft", "NotCost", "Parser"]

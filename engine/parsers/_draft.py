@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engine.errors import NormalizeError
-from engine.models import Action, PricingModel, Volume
+from engine.models import Action, Commitment, PricingModel, Volume
 from engine.records import CloudTrailRecord
 
 Scalar = str | int | float | bool | None
@@ -44,6 +44,8 @@ class Draft:
     note: str | None = None
     # (instance type, count) per group, for resources made of several groups (EMR, SageMaker).
     groups: tuple[tuple[str, int], ...] = ()
+    # Money committed at once (reservations, Savings Plans); see engine.models.Commitment.
+    commitment: Commitment | None = None
 
     def __post_init__(self) -> None:
         """The one check of every number a parser (or the inventory) produced."""

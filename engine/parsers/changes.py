@@ -148,6 +148,10 @@ def modify_volume(rec: CloudTrailRecord) -> Draft | NotCost:
     if size is None:
         return NotCost("ModifyVolume without the volume's new size")
     volume_id = get_str(request, "VolumeId") or get_str(request, "volumeId")
+    performance = _volume_performance(request, target)
+    notes = [] if vtype else ["volume type not in the event: priced as gp2"]
+    if _billed_performance(vtype, performance):
+        notes.append("provisioned IOPS and throughput are not priced (not in the price data)")
     return Draft(
         action="modify",
         service="ec2",
@@ -155,8 +159,37 @@ def modify_volume(rec: CloudTrailRecord) -> Draft | NotCost:
         resource_ids=ids(volume_id or get_str(target, "volumeId")),
         size=vtype or "gp2",
         volumes=(Volume(volume_type=vtype or "gp2", size_gib=size),),
-        note=None if vtype else "volume type not in the event: priced as gp2",
+        details=performance,
+        note="; ".join(notes) or None,
     )
+
+
+# gp3 includes 3,000 IOPS and 125 MiB/s; io1/io2 bill every provisioned IOPS.
+_GP3_FREE = {"iops": 3_000, "storageThroughput": 125}
+
+
+def _billed_performance(vtype: str | None, performance: dict[str, Any]) -> bool:
+    if vtype in ("io1", "io2"):
+        return "iops" in performance
+    if vtype == "gp3":
+        return any(performance.get(k, 0) > free for k, free in _GP3_FREE.items())
+    return False
+
+
+def _volume_performance(request: Any, target: Any) -> dict[str, str | int | float | bool | None]:
+    """The volume's new IOPS and throughput (MiB/s), where the call sets them."""
+    iops = get_int(target, "targetIops") or get_int(request, "Iops") or get_int(request, "iops")
+    throughput = (
+        get_int(target, "targetThroughput")
+        or get_int(request, "Throughput")
+        or get_int(request, "throughput")
+    )
+    found: dict[str, str | int | float | bool | None] = {}
+    if iops is not None:
+        found["iops"] = iops
+    if throughput is not None:
+        found["storageThroughput"] = throughput
+    return found
 
 
 def modify_cache(rec: CloudTrailRecord) -> Draft | NotCost:

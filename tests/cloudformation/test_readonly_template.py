@@ -53,7 +53,9 @@ PATTERN_QUOTA = 2048  # EventBridge "Event pattern size", characters (adjustable
 # and added here.
 EVENTBRIDGE_SOURCES = {
     "autoscaling.amazonaws.com": "aws.autoscaling",
+    "bedrock.amazonaws.com": "aws.bedrock",
     "ec2.amazonaws.com": "aws.ec2",
+    "ecs.amazonaws.com": "aws.ecs",
     "eks.amazonaws.com": "aws.eks",
     "elasticache.amazonaws.com": "aws.elasticache",
     "elasticloadbalancing.amazonaws.com": "aws.elasticloadbalancing",
@@ -63,6 +65,7 @@ EVENTBRIDGE_SOURCES = {
     "rds.amazonaws.com": "aws.rds",
     "redshift.amazonaws.com": "aws.redshift",
     "sagemaker.amazonaws.com": "aws.sagemaker",
+    "savingsplans.amazonaws.com": "aws.savingsplans",
 }
 
 READ_VERBS = ("Describe", "Get", "List")

@@ -11,7 +11,7 @@ import pytest
 from bot.blocks import ACTION_DETAILS, ACTION_TEXTS, alert_message, alert_status_update
 from bot.blocks._format import RESOURCE_LABELS
 from bot.blocks.limits import escape
-from engine import Anomaly, CostEvent, iter_records, normalize_record
+from engine import Anomaly, CostEvent, iter_records, normalize_record, score_event
 from pricing import load_catalogue
 from storage.anomalies import document_for
 from tests.bot.blocks.helpers import NOW, all_text, anomaly, check_message, hostile_anomaly
@@ -270,3 +270,32 @@ def test_real_cloudtrail_launches_render_with_their_ids(name: str, event: CostEv
         assert escape(shlex.quote(resource_id)) in suggested, name
     region = escape(shlex.quote(event.region))  # one sample's region is "<region-code>"
     assert f"--region {region}" in suggested or "console" in suggested
+
+
+def test_a_savings_plan_card_says_it_cannot_be_stopped_and_what_can_be_done() -> None:
+    event = normalize_record(
+        load("cloudtrail/savingsplans/create_savings_plan_awsdocs.json"), load_catalogue()
+    )
+    assert isinstance(event, CostEvent)
+    verdict = score_event(event, None, NOW)
+    assert verdict.anomaly is not None and verdict.anomaly.severity == "warning"
+    blocks = check_message(alert_message(document_for("T1", event, verdict.anomaly, NOW), NOW))
+    text = all_text(blocks)
+    assert "Savings Plan (commitment)" in text and "bought in" in text
+    assert "committed $21,900.00 over 1 year" in text
+    assert "no stop or delete command undoes it" in text
+    suggested = "\n".join(_suggested(blocks))
+    assert "can be returned" in suggested
+    assert "aws savingsplans describe-savings-plans --savings-plan-ids" in suggested
+
+
+def test_a_fargate_service_card_scales_it_to_zero_in_its_cluster() -> None:
+    event = normalize_record(load("cloudtrail/ecs/create_service_fargate.json"), load_catalogue())
+    assert isinstance(event, CostEvent)
+    verdict = Anomaly(severity="warning", score=0.5, reasons=("scaled x20",))
+    text = "\n".join(
+        _suggested(check_message(alert_message(document_for("T1", event, verdict, NOW), NOW)))
+    )
+    assert (
+        "aws ecs update-service --cluster MyCluster --service MyService --desired-count 0" in text
+    )

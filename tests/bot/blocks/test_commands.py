@@ -41,11 +41,31 @@ RESOURCE_TYPES = {
     "sagemaker:endpoint",
     "sagemaker:endpoint-config",
     "sagemaker:notebook-instance",
+    # issue 14
+    "bedrock:provisioned-throughput",
+    "ec2:capacity-reservation",
+    "ec2:dedicated-host",
+    "ec2:host-reservation",
+    "ec2:reserved-instances",
+    "ecs:service",
+    "ecs:task",
+    "ecs:task-definition",
+    "rds:reserved-db-instances",
+    "sagemaker:training-job",
+    "savingsplans:savings-plan",
 }
 
 # Parsers that only produce a Draft when the request changes something that costs.
 _COSTING_REQUESTS: dict[str, dict[str, Any]] = {
     "ModifyInstanceAttribute": {"instanceType": {"value": "m5.large"}},
+    "CreateSavingsPlan": {"commitment": "1.00"},
+    "CreateCapacityReservationFleet": {"TotalTargetCapacity": 2},
+    "CreateProvisionedModelThroughput": {"modelUnits": 1, "modelId": "amazon.titan-text-lite-v1"},
+    "CreateTrainingJob": {"resourceConfig": {"instanceType": "ml.m5.large"}},
+    "RegisterTaskDefinition": {"cpu": "256", "memory": "512"},
+    "UpdateService": {"desiredCount": 2},
+    "SetDesiredCapacity": {"desiredCapacity": 2},
+    "IncreaseReplicaCount": {"newReplicaCount": 2},
     "ModifyDBInstance": {"dBInstanceClass": "db.m5.large"},
     "UpdateAutoScalingGroup": {"desiredCapacity": 2},
     "UpdateDomainConfig": {"clusterConfig": {"instanceCount": 2}},
@@ -113,6 +133,84 @@ R = f"--region {REGION}"
 
 # resource type -> (ids as the parsers store them, [(command, destructive)] in display order)
 EXPECTED: dict[str, tuple[list[str], list[tuple[str, bool]]]] = {
+    "savingsplans:savings-plan": (
+        ["sp-0abc"],
+        [(f"aws savingsplans describe-savings-plans --savings-plan-ids sp-0abc {R}", False)],
+    ),
+    "ec2:reserved-instances": (
+        ["ri-0abc"],
+        [
+            (f"aws ec2 describe-reserved-instances --reserved-instances-ids ri-0abc {R}", False),
+            (
+                "aws ec2 create-reserved-instances-listing --reserved-instances-id ri-0abc "
+                "--instance-count COUNT --price-schedules CurrencyCode=USD,Price=PRICE,Term=MONTHS "
+                f"--client-token ri-0abc-listing {R}",
+                False,
+            ),
+        ],
+    ),
+    "ec2:capacity-reservation": (
+        ["cr-0abc", "crf-0def"],
+        [
+            (f"aws ec2 cancel-capacity-reservation --capacity-reservation-id cr-0abc {R}", False),
+            (
+                "aws ec2 cancel-capacity-reservation-fleets "
+                f"--capacity-reservation-fleet-ids crf-0def {R}",
+                False,
+            ),
+        ],
+    ),
+    "ecs:service": (
+        ["MyCluster/MyService"],
+        [
+            (
+                "aws ecs update-service --cluster MyCluster --service MyService "
+                f"--desired-count 0 {R}",
+                False,
+            ),
+            (f"aws ecs delete-service --cluster MyCluster --service MyService --force {R}", True),
+        ],
+    ),
+    "ecs:task": (
+        ["arn:aws:ecs:eu-west-1:123456789012:task/default/0a1b"],
+        [
+            (
+                "aws ecs stop-task --cluster default "
+                f"--task arn:aws:ecs:eu-west-1:123456789012:task/default/0a1b {R}",
+                False,
+            ),
+        ],
+    ),
+    "ec2:host-reservation": (
+        ["hr-0abc"],
+        [(f"aws ec2 describe-host-reservations --host-reservation-id-set hr-0abc {R}", False)],
+    ),
+    "rds:reserved-db-instances": (
+        ["my-ri"],
+        [(f"aws rds describe-reserved-db-instances --reserved-db-instance-id my-ri {R}", False)],
+    ),
+    "bedrock:provisioned-throughput": (
+        ["arn:aws:bedrock:eu-west-1:123456789012:provisioned-model/abc"],
+        [
+            (
+                "aws bedrock delete-provisioned-model-throughput --provisioned-model-id "
+                f"arn:aws:bedrock:eu-west-1:123456789012:provisioned-model/abc {R}",
+                True,
+            )
+        ],
+    ),
+    "sagemaker:training-job": (
+        ["train-1"],
+        [(f"aws sagemaker stop-training-job --training-job-name train-1 {R}", False)],
+    ),
+    "ecs:task-definition": (
+        ["web:3"],
+        [(f"aws ecs deregister-task-definition --task-definition web:3 {R}", False)],
+    ),
+    "ec2:dedicated-host": (
+        ["h-0abc", "h-0def"],
+        [(f"aws ec2 release-hosts --host-ids h-0abc h-0def {R}", True)],
+    ),
     "ec2:instance": (
         ["i-0abc", "i-0def"],
         [
