@@ -15,8 +15,10 @@ from typing import Any
 from storage import (
     accounts,
     anomalies,
+    apikeys,
     audit,
     baselines,
+    billing,
     events,
     installations,
     profiles,
@@ -102,6 +104,16 @@ INDEXES: tuple[Index, ...] = (
         (("tenantId", ASC), ("kind", ASC), ("installedAt", DESC)),
     ),
     Index(installations.OAUTH_STATES, "expire", (("expireAt", ASC),), {"expireAfterSeconds": 0}),
+    # The REST API (api/): a workspace's keys; anomalies paged by (createdAt, _id) newest first.
+    Index(apikeys.COLLECTION, "tenant_created", (("tenantId", ASC), ("createdAt", ASC))),
+    Index(
+        anomalies.COLLECTION,
+        "tenant_created_id",
+        (("tenantId", ASC), ("createdAt", DESC), ("_id", DESC)),
+    ),
+    # Billing (billing/): Stripe events seen, and the tenant a subscription belongs to.
+    Index(billing.COLLECTION, "expire", (("expireAt", ASC),), {"expireAfterSeconds": 0}),
+    Index("tenants", "stripe_subscription", (("stripeSubscriptionId", ASC),)),
 )
 
 

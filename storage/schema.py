@@ -5,8 +5,10 @@ from __future__ import annotations
 from storage import (
     accounts,
     anomalies,
+    apikeys,
     audit,
     baselines,
+    billing,
     events,
     installations,
     profiles,
@@ -29,6 +31,8 @@ DOCUMENTS: dict[str, type[Document]] = {
     installations.BOTS: installations.StoredBot,
     installations.INSTALLATIONS: installations.StoredInstallation,
     installations.OAUTH_STATES: installations.OAuthState,
+    apikeys.COLLECTION: apikeys.ApiKey,
+    billing.COLLECTION: billing.BillingEvent,
 }
 
 

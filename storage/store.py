@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from storage.accounts import Accounts
 from storage.anomalies import Anomalies
+from storage.apikeys import ApiKeys, KeyHasher
 from storage.audit import AuditLog
 from storage.baselines import Baselines
+from storage.billing import BillingStore
 from storage.client import Connection, connect, in_process
 from storage.crypto import TokenCipher
 from storage.events import Events
@@ -37,11 +40,23 @@ class Store:
     rejects: Rejects
     installations: Installations
     oauth_states: OAuthStates
+    api_keys: ApiKeys
+    billing: BillingStore
 
     @classmethod
-    def on(cls, connection: Connection, cipher: TokenCipher | None = None) -> Store:
-        """The store over an open connection; without a cipher no Slack token can be saved."""
+    def on(
+        cls,
+        connection: Connection,
+        cipher: TokenCipher | None = None,
+        api_key_secret: bytes | None = None,
+    ) -> Store:
+        """The store over an open connection; without a cipher no Slack token can be saved.
+
+        `api_key_secret` keys the API keys' hashes (DD0C_TOKEN_KEY); without it a random one
+        is made, so keys last as long as the process (DD0C_DEV=1, tests).
+        """
         db = connection.db
+        hasher = KeyHasher(api_key_secret or secrets.token_bytes(32))
         return cls(
             connection=connection,
             tenants=Tenants(db),
@@ -55,6 +70,8 @@ class Store:
             rejects=Rejects(db),
             installations=Installations(db, cipher),
             oauth_states=OAuthStates(db),
+            api_keys=ApiKeys(db, hasher),
+            billing=BillingStore(db),
         )
 
     @property
@@ -83,9 +100,10 @@ def open_store(
     dev: bool = False,
     database: str | None = None,
     cipher: TokenCipher | None = None,
+    api_key_secret: bytes | None = None,
 ) -> Store:
     """The store on `uri`, or in-process when `dev` and no URI (see storage.client.connect)."""
-    return Store.on(connect(uri, dev=dev, database=database), cipher)
+    return Store.on(connect(uri, dev=dev, database=database), cipher, api_key_secret)
 
 
 def memory_store(cipher: TokenCipher | None = None) -> Store:
