@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from api import ApiServices
-from onboarding import messages
 from engine import BaselineKey
+from onboarding import messages
 from onboarding.connect import CallbackTokens, LinkSettings, SetupLink, setup_link
 from onboarding.validation import Validation, validate_role
 from tests.api.harness import served_api
