@@ -3,8 +3,9 @@ scope, and its share of requests per minute (a fixed window counted in Redis).""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -29,20 +30,30 @@ def bearer(header: str | None) -> str:
     return token.strip()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RateLimit:
-    """Requests per minute per key, counted in Redis under `prefix`."""
+    """Requests per minute per key, counted in Redis under `prefix`.
+
+    At most `concurrency` counts are in flight at once (the rest wait their turn): redis-py's
+    pool refuses a connection past its size (100) instead of waiting, and a burst of requests
+    must queue, not fail.
+    """
 
     redis: aioredis.Redis
     prefix: str
     per_minute: int
+    concurrency: int = 32
+    _gate: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._gate = asyncio.Semaphore(self.concurrency)
 
     async def take(self, key_id: str, now: datetime) -> None:
         """Count one request; RateLimited (with Retry-After) past the limit."""
         second = int(now.timestamp())
         window = second // WINDOW_SECONDS
         counter = f"{self.prefix}api:rate:{key_id}:{window}"
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with self._gate, self.redis.pipeline(transaction=True) as pipe:
             pipe.incr(counter)
             pipe.expire(counter, WINDOW_SECONDS * 2)
             used, _ = await pipe.execute()

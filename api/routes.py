@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 from pydantic import BaseModel
+from redis.exceptions import RedisError
 
 from api import accounts, anomalies, checkout
 from api.auth import Scope
@@ -47,7 +48,7 @@ class Route:
     ok: tuple[int, type[BaseModel]]
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
-    errors: tuple[int, ...] = field(default=(400, 401, 403, 429))
+    errors: tuple[int, ...] = field(default=(400, 401, 403, 429, 503))
 
 
 ACCOUNT = "/v1/accounts/{id}"
@@ -61,13 +62,13 @@ ROUTES: tuple[Route, ...] = (
           "The ExternalId and quick-create link to connect an account", (200, SetupOut)),
     Route("GET", f"{ACCOUNT}/health", "read", accounts.health,
           "Whether the account is connected", (200, AccountHealth),
-          errors=(400, 401, 403, 404, 429)),
+          errors=(400, 401, 403, 404, 429, 503)),
     Route("DELETE", ACCOUNT, "write", accounts.disconnect,
           "Disconnect: events dropped now, data deleted within 72 h", (202, Disconnecting),
-          errors=(400, 401, 403, 404, 429)),
+          errors=(400, 401, 403, 404, 429, 503)),
     Route("PATCH", f"{ACCOUNT}/baselines/{{service}}/{{type}}", "write",
           accounts.set_sensitivity, "A baseline's sensitivity", (200, SensitivityOut),
-          body=SensitivityIn, errors=(400, 401, 403, 404, 429)),
+          body=SensitivityIn, errors=(400, 401, 403, 404, 429, 503)),
     Route("GET", "/v1/anomalies", "read", anomalies.list_anomalies,
           "Anomalies, newest first, cursor-paged", (200, AnomalyPage),
           query=anomalies.AnomalyQuery),
@@ -92,6 +93,10 @@ def _endpoint(
         except StoreUnavailableError:
             logger.warning("API request failed: store unavailable")
             return Unavailable("the database does not answer; try again").response()
+        except RedisError as exc:
+            logger.warning("API request failed: Redis (%s)", type(exc).__name__)
+            retry = {"Retry-After": "1"}
+            return Unavailable("the rate limiter does not answer; retry", headers=retry).response()
 
     handle.__doc__ = route.summary
     return handle

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
+import redis.asyncio as aioredis
+
+from api import Authenticator, RateLimit
 from storage.apikeys import KEY_PATTERN, PREFIX
 from tests.api.harness import served_api
+from tests.app.test_routes import closed_port
+from tests.redisdb import unique_prefix
 
 A, B = "T_AAAA", "T_BBBB"
 
@@ -97,3 +103,26 @@ async def test_a_second_workspace_sees_nothing_of_the_first() -> None:
         assert account is not None and account.status == "active"
         mine = await api.call("GET", "/v1/accounts", key_a)
         assert [a["accountId"] for a in mine.body["accounts"]] == ["111122223333"]
+
+
+async def test_redis_down_is_a_503_with_retry_after_never_a_500() -> None:
+    async with served_api() as api:
+        key = await api.key(A)
+        down = aioredis.from_url(f"redis://127.0.0.1:{closed_port()}/0", socket_connect_timeout=1)
+        api.services.auth = Authenticator(api.store, RateLimit(down, "t:down:", 10), api.clock)
+        answer = await api.call("GET", "/v1/accounts", key)
+        assert answer.status == 503 and answer.headers["Retry-After"] == "1"
+        await down.aclose()
+
+
+async def test_a_burst_past_the_redis_pool_size_queues_instead_of_failing() -> None:
+    async with served_api() as api:
+        key = await api.key(A)
+        small = aioredis.from_url("redis://127.0.0.1:6379/0", max_connections=4)
+        limit = RateLimit(small, unique_prefix("burst"), 1000, concurrency=4)
+        api.services.auth = Authenticator(api.store, limit, api.clock)
+        answers = await asyncio.gather(*(api.call("GET", "/v1/accounts", key) for _ in range(40)))
+        assert [a.status for a in answers] == [200] * 40
+        keys = [k async for k in small.scan_iter(match=f"{limit.prefix}*")]
+        await small.delete(*keys)
+        await small.aclose()
