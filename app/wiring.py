@@ -205,7 +205,19 @@ def _onboarding(
         endpoint_url=settings.aws_endpoint_url,
     )
     slack.onboarding = onboarding  # the one field set after construction: it holds `slack`
-    (route,) = callback_routes(store, validate, onboarding.connected, now=_utc_now, tokens=tokens)
+
+    async def disconnected(tenant_id: str, account_id: str, problem: object) -> None:
+        if slack.billing is not None:  # a stack deleted on Pro: one account fewer billed
+            await slack.billing.sync_quantity_quietly(tenant_id)
+
+    (route,) = callback_routes(
+        store,
+        validate,
+        onboarding.connected,
+        now=_utc_now,
+        tokens=tokens,
+        on_disconnected=disconnected,
+    )
     return route.handler, onboarding
 
 

@@ -248,3 +248,22 @@ async def test_disconnecting_on_pro_updates_the_subscription_quantity() -> None:
 
 def _baseline(account: str) -> BaselineKey:
     return BaselineKey(account, "ec2", "ec2:instance")
+
+
+async def test_hostile_webhook_bodies_are_4xx_and_unknown_workspaces_change_nothing() -> None:
+    async with billed() as b:
+        now = int(time.time())
+        huge = b"{" + b" " * (300 * 1024) + b"}"
+        status, _ = await b.webhook(huge, sign(huge, SECRET))
+        assert status == 413
+        not_event = b'{"hello": "world"}'
+        status, answer = await b.webhook(not_event, sign(not_event, SECRET))
+        assert (status, answer["error"]) == (400, "not a Stripe event")
+        stranger = _completed() | {"client_reference_id": "T_NOBODY"}
+        outcome = await b.send("evt_s", "checkout.session.completed", stranger, now)
+        assert outcome == "unknown workspace"
+        assert await b.api.store.tenants.get("T_NOBODY") is None
+        no_tenant = {"object": "subscription", "id": "sub_unknown", "status": "canceled"}
+        outcome = await b.send("evt_n", "customer.subscription.deleted", no_tenant, now)
+        assert outcome == "no workspace for this event"
+        assert await _plan(b.api.store) == "free"
