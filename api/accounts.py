@@ -10,7 +10,15 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from api._io import json_response, read_body
-from api.errors import ApiError, BadRequest, Forbidden, NotFound, Unavailable
+from api.errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unavailable,
+    Unprocessable,
+)
 from api.models import (
     AccountHealth,
     AccountList,
@@ -165,7 +173,7 @@ async def setup(services: ApiServices, key: ApiKey, request: web.Request) -> web
     return json_response(SetupOut(external_id=external_id, quick_create_url=None))
 
 
-_REFUSED_STATUS = {"upgrade_required": 403, "account_taken": 409, "invalid": 422}
+_REFUSED: dict[str, type[ApiError]] = {"account_taken": Conflict, "invalid": Unprocessable}
 
 
 async def connect(services: ApiServices, key: ApiKey, request: web.Request) -> web.Response:
@@ -199,10 +207,8 @@ async def connect(services: ApiServices, key: ApiKey, request: web.Request) -> w
         assert result.problem is not None  # a refusal always says why
         if result.outcome == "upgrade_required":
             raise _upgrade_error(services, result.problem)
-        error = ApiError(result.problem.text(), code=result.problem.code)
-        error.status = _REFUSED_STATUS.get(result.outcome, 422)
-        error.title = "Conflict" if error.status == 409 else "Unprocessable Content"
-        raise error
+        refused = _REFUSED.get(result.outcome, Unprocessable)
+        raise refused(result.problem.text(), code=result.problem.code)
     if services.billing is not None:
         await services.billing.sync_quantity_quietly(key.tenant_id)
     account = await _owned(services, key, body.account_id)

@@ -75,6 +75,20 @@ class NotFound(ApiError):
     title = "Not Found"
 
 
+class Conflict(ApiError):
+    """409."""
+
+    status = 409
+    title = "Conflict"
+
+
+class Unprocessable(ApiError):
+    """422."""
+
+    status = 422
+    title = "Unprocessable Content"
+
+
 class RateLimited(ApiError):
     """429."""
 

@@ -20,6 +20,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from billing.service import Billing
+from storage import StoreUnavailableError
 from storage.tenants import Plan
 
 logger = logging.getLogger(__name__)
@@ -193,7 +194,11 @@ def webhook_routes(current: Callable[[], Billing | None]) -> list[web.RouteDef]:
         if isinstance(event, str):
             logger.warning("stripe webhook refused: %s", event)
             return _refused(400, event)
-        outcome = await handle_event(billing, event)
+        try:
+            outcome = await handle_event(billing, event)
+        except StoreUnavailableError:  # the claim was released: Stripe's retry is processed
+            logger.warning("stripe webhook: database unavailable", extra={"type": event.type})
+            return _refused(503, "database unavailable; Stripe will retry")
         return web.json_response({"ok": True, "outcome": outcome})
 
     async def done(request: web.Request) -> web.Response:

@@ -15,7 +15,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import Field
@@ -29,6 +29,7 @@ ID_LENGTH = 12
 SECRET_LENGTH = 32
 KEY_PATTERN = re.compile(rf"^{PREFIX}([a-z2-7]{{{ID_LENGTH}}})([a-z2-7]{{{SECRET_LENGTH}}})$")
 MAX_KEYS = 25  # per workspace, revoked ones excluded
+LAST_USED_EVERY = timedelta(minutes=1)
 
 Scope = Literal["read", "write"]
 
@@ -119,8 +120,11 @@ class ApiKeys:
         same = hmac.compare_digest(stored, self._hasher.digest(presented))
         if raw is None or not same or raw.get("revokedAt") is not None:
             return None
-        await self._col.update_one({"_id": key_id}, {"$set": {"lastUsedAt": utc(now)}})
-        key: ApiKey = ApiKey.from_mongo(raw | {"lastUsedAt": utc(now)})
+        key: ApiKey = ApiKey.from_mongo(raw)
+        if key.last_used_at is None or utc(now) - key.last_used_at >= LAST_USED_EVERY:
+            # At most one write a minute per key: lastUsedAt is for people, not an audit trail.
+            await self._col.update_one({"_id": key_id}, {"$set": {"lastUsedAt": utc(now)}})
+            key.last_used_at = utc(now)
         return key
 
     async def for_tenant(self, tenant_id: str) -> list[ApiKey]:

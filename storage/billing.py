@@ -21,6 +21,7 @@ from storage.errors import translate_driver_errors
 from storage.tenants import Plan
 
 COLLECTION = "billing_events"
+CLAIM_LEASE = timedelta(minutes=5)
 RETENTION = timedelta(days=90)  # Stripe retries an event for 3 days; replays older are refused
 
 
@@ -44,14 +45,20 @@ class BillingStore:
         self._tenants = db[tenants.COLLECTION]
 
     async def claim_event(self, event_id: str, kind: str, now: datetime) -> bool:
-        """Take a Stripe event for processing; False when it was seen before."""
+        """Take a Stripe event for processing; False when it was processed (or is being
+        processed) already. A claim never settled for CLAIM_LEASE (its process died, or the
+        release failed with the database) can be taken again, so no event is lost."""
         event = BillingEvent(
             _id=event_id, type=kind, received_at=utc(now), expire_at=utc(now + RETENTION)
         )
         try:
             await self._events.insert_one(event.to_mongo())
         except DuplicateKeyError:
-            return False
+            stale = await self._events.update_one(
+                {"_id": event_id, "outcome": None, "receivedAt": {"$lt": utc(now - CLAIM_LEASE)}},
+                {"$set": {"receivedAt": utc(now)}},
+            )
+            return bool(stale.modified_count)
         return True
 
     async def settle_event(self, event_id: str, tenant_id: str | None, outcome: str) -> None:
