@@ -6,11 +6,13 @@
 A server process (the real /v1 routes, real Redis for the key's rate limit, the in-process
 store) is seeded with `--anomalies` anomalies of one workspace, then:
 
-1. service time: a few requests one after another (first page, 50 anomalies);
-2. open loop: `--rate` requests a second for `--seconds` (first pages, filtered pages and
+1. the API alone: `GET /v1/accounts` (a 3-document collection) in an open loop at `--rate` for
+   `--seconds`: key check, rate limit in Redis, JSON; the store costs next to nothing here;
+2. service time: a few anomaly requests one after another (first page, 50 anomalies);
+3. open loop: `--rate` requests a second for `--seconds` (first pages, filtered pages and
    cursor pages mixed), each timed from its scheduled start (so queueing counts: no coordinated
    omission); a request not answered within `--deadline` seconds counts as slower than it;
-3. RSS (VmRSS after seeding, VmHWM after the load) of the server process.
+4. RSS (VmRSS after seeding, VmHWM after the load) of the server process.
 
 The in-process store (mongomock) scans and copies every document of a query; MongoDB answers
 these pages from the `tenant_created_id` index. So these figures are a floor for the service:
@@ -26,6 +28,7 @@ import multiprocessing
 import os
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
@@ -122,6 +125,7 @@ class Figures:
     errors: int = 0
     service_ms: list[float] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
+    accounts: Figures | None = None
     rss_kib: int = 0
     peak_kib: int = 0
     seed_s: float = 0.0
@@ -158,27 +162,45 @@ async def _one(
     return body.get("nextCursor") if isinstance(body, dict) else None
 
 
+async def _open_loop(
+    session: aiohttp.ClientSession,
+    base: str,
+    key: str,
+    args: argparse.Namespace,
+    f: Figures,
+    paths: Callable[[int], str],
+) -> None:
+    total = int(args.rate * args.seconds)
+    start = time.perf_counter() + 0.5
+    tasks = [
+        asyncio.create_task(
+            _one(session, base + paths(i), key, start + i / args.rate, args.deadline, f)
+        )
+        for i in range(total)
+    ]
+    f.sent = total
+    await asyncio.gather(*tasks)
+
+
 async def _load(base: str, key: str, args: argparse.Namespace, f: Figures) -> None:
     timeout = aiohttp.ClientTimeout(total=None)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        f.accounts = Figures(0, args.rate)
+        await _open_loop(session, base, key, args, f.accounts, lambda i: "/v1/accounts")
         for _ in range(3):
             started = time.perf_counter()
             await _one(session, base + PATHS[0], key, started, args.deadline, Figures(0, 0))
             f.service_ms.append((time.perf_counter() - started) * 1000)
         cursor = await _one(session, base + PATHS[0], key, time.perf_counter(), args.deadline, f)
         f.answered, f.latencies_ms = 0, []
-        total = int(args.rate * args.seconds)
-        start = time.perf_counter() + 0.5
-        tasks = []
-        for i in range(total):
-            path = PATHS[i % len(PATHS)]
+
+        def path(i: int) -> str:
             if i % 4 == 3 and cursor:
-                path = f"/v1/anomalies?limit=50&cursor={cursor}"
-            at = start + i / args.rate
-            tasks.append(asyncio.create_task(_one(session, base + path, key, at, args.deadline, f)))
-        f.sent = total
-        await asyncio.gather(*tasks)
+                return f"/v1/anomalies?limit=50&cursor={cursor}"
+            return PATHS[i % len(PATHS)]
+
+        await _open_loop(session, base, key, args, f, path)
 
 
 def run(count: int, args: argparse.Namespace) -> Figures:
@@ -218,11 +240,16 @@ def report(f: Figures, deadline: float) -> str:
     """The figures as text."""
     deadline_ms = deadline * 1000
     service = ", ".join(f"{ms:.0f}" for ms in f.service_ms)
+    a = f.accounts or Figures(0, 0)
     return "\n".join(
         [
-            f"GET /v1/anomalies, {f.anomalies:,} anomalies in one workspace (in-process store)",
+            f"{f.anomalies:,} anomalies in one workspace (in-process store)",
             f"  seeding + start-up {f.seed_s:.1f} s; server RSS {f.rss_kib / 1024:.0f} MiB after "
             f"seeding, peak {f.peak_kib / 1024:.0f} MiB after the load",
+            f"  GET /v1/accounts, open loop {a.rate} req/s: {a.answered}/{a.sent} answered, "
+            f"{a.errors} errors; p50 {a.percentile(50, deadline_ms)}, "
+            f"p99 {a.percentile(99, deadline_ms)}",
+            "  GET /v1/anomalies:",
             f"  service time, one request at a time: {service} ms",
             f"  open loop {f.rate} req/s × {f.sent / max(f.rate, 1):.0f} s = {f.sent} requests: "
             f"{f.answered} answered within {deadline:.0f} s, {f.errors} errors",
