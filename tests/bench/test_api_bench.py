@@ -1,4 +1,4 @@
-"""The API benchmark runs end to end (a small, quick run): every request answered, figures printed."""
+"""The API benchmark end to end (a small, quick run): every request answered, figures printed."""
 
 from __future__ import annotations
 
