@@ -75,6 +75,13 @@ class NotFound(ApiError):
     title = "Not Found"
 
 
+class MethodNotAllowed(ApiError):
+    """405."""
+
+    status = 405
+    title = "Method Not Allowed"
+
+
 class Conflict(ApiError):
     """409."""
 

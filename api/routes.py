@@ -4,6 +4,7 @@ answers with (the OpenAPI document is built from the same table)."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -13,7 +14,7 @@ from redis.exceptions import RedisError
 
 from api import accounts, anomalies, checkout
 from api.auth import Scope
-from api.errors import ApiError, Unavailable
+from api.errors import ApiError, MethodNotAllowed, NotFound, Unavailable
 from api.models import (
     AccountHealth,
     AccountList,
@@ -112,4 +113,28 @@ def api_routes(current: Callable[[], ApiServices | None]) -> list[web.RouteDef]:
         return web.json_response(spec)
 
     defs = [web.route(route.method, route.path, _endpoint(current, route)) for route in ROUTES]
-    return [*defs, web.get(OPENAPI_PATH, openapi)]
+    # Other methods on our paths are 405 and anything else under /v1 a 404, as problem+json.
+    defined = {(route.path, route.method) for route in ROUTES}
+    others = [
+        web.route(method, path, _unknown)
+        for path in dict.fromkeys(route.path for route in ROUTES)
+        for method in _METHODS
+        if (path, method) not in defined
+    ]
+    catch_all = web.route("*", "/v1/{tail:.*}", _unknown)
+    return [*defs, *others, web.get(OPENAPI_PATH, openapi), catch_all]
+
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_TEMPLATES = [
+    (re.compile("^" + re.sub(r"{\w+}", r"[^/]+", route.path) + "$"), route) for route in ROUTES
+]
+
+
+async def _unknown(request: web.Request) -> web.Response:
+    allowed = sorted({r.method for pattern, r in _TEMPLATES if pattern.match(request.path)})
+    if not allowed:
+        return NotFound(f"no such endpoint: {request.path[:100]}", code="no_route").response()
+    error = MethodNotAllowed(f"use {' or '.join(allowed)}", code="method")
+    error.headers["Allow"] = ", ".join(allowed)
+    return error.response()

@@ -12,7 +12,7 @@ from onboarding import messages
 from onboarding.connect import CallbackTokens, LinkSettings, SetupLink, setup_link
 from onboarding.validation import Validation, validate_role
 from tests.api.harness import served_api
-from tests.onboarding.test_connect import Customer, customer, new_account_id
+from tests.onboarding.test_connect import Customer, customer, new_account_id, ok_validation
 from tests.stores import NOW
 
 T = "T_ACCTS"
@@ -196,3 +196,24 @@ async def test_sensitivity_is_set_and_audited() -> None:
         assert baseline is not None and baseline.sensitivity == "low"
         (entry,) = await api.store.audit.recent(T, kind="baseline.sensitivity")
         assert "terraform" in entry.message and entry.detail["level"] == "low"
+
+
+async def test_another_workspaces_account_is_a_409_and_stays_where_it_is() -> None:
+    async def validated(account_id: str, role_arn: str, external_id: str) -> Validation:
+        return ok_validation(account_id, role_arn)  # the role is not what this test is about
+
+    def configure(services: ApiServices) -> None:
+        services.validate = validated
+
+    async with served_api(configure=configure) as api:
+        await api.store.accounts.attach("T_OWNER", "111122223333", NOW)
+        key = await api.key(T, "write")
+        body = {
+            "accountId": "111122223333",
+            "roleArn": "arn:aws:iam::111122223333:role/dd0c-cost-readonly",
+        }
+        answer = await api.call("POST", "/v1/accounts", key, json=body)
+        assert answer.status == 409 and answer.body["code"] == "account_taken"
+        assert answer.body["detail"] == messages.account_taken("111122223333").text()
+        account = await api.store.accounts.route("111122223333")
+        assert account is not None and account.tenant_id == "T_OWNER"

@@ -126,3 +126,18 @@ async def test_a_burst_past_the_redis_pool_size_queues_instead_of_failing() -> N
         keys = [k async for k in small.scan_iter(match=f"{limit.prefix}*")]
         await small.delete(*keys)
         await small.aclose()
+
+
+async def test_unknown_paths_and_methods_are_problems_too() -> None:
+    async with served_api() as api:
+        for method, path, status in [
+            ("GET", "/v1/nothing", 404),
+            ("GET", "/v1/accounts/111122223333/baselines", 404),
+            ("PUT", "/v1/anomalies", 405),
+            ("POST", "/v1/accounts/111122223333/health", 405),
+        ]:
+            answer = await api.client.request(method, path)
+            assert answer.status == status, (method, path)
+            assert answer.headers["Content-Type"].startswith("application/problem+json")
+        put = await api.client.request("PUT", "/v1/anomalies")
+        assert put.headers["Allow"] == "GET"
