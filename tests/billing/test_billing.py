@@ -267,3 +267,13 @@ async def test_hostile_webhook_bodies_are_4xx_and_unknown_workspaces_change_noth
         outcome = await b.send("evt_n", "customer.subscription.deleted", no_tenant, now)
         assert outcome == "no workspace for this event"
         assert await _plan(b.api.store) == "free"
+
+
+async def test_the_free_limit_answer_carries_the_upgrade_link_when_billing_is_on() -> None:
+    async with billed() as b:
+        await _accounts(b.api.store, FIRST)
+        key = await b.api.key(T, "write")
+        answer = await b.api.call("POST", "/v1/accounts/setup", key)
+        assert answer.status == 403 and answer.body["code"] == "upgrade_required"
+        assert answer.body["upgradeUrl"] == "/v1/billing/checkout"
+        assert "not configured" not in answer.body["detail"]
