@@ -1,7 +1,7 @@
 """REST API benchmark: `GET /v1/anomalies` latency at a fixed request rate, and the server's RSS.
 
     python -m bench.api_bench [--anomalies 100000] [--rate 100] [--seconds 5] [--deadline 30]
-                              [--also 1000] [--quick]
+                              [--also 1000] [--mongodb-uri URI] [--quick]
 
 A server process (the real /v1 routes, real Redis for the key's rate limit, the in-process
 store) is seeded with `--anomalies` anomalies of one workspace, then:
@@ -16,7 +16,8 @@ store) is seeded with `--anomalies` anomalies of one workspace, then:
 
 The in-process store (mongomock) scans and copies every document of a query; MongoDB answers
 these pages from the `tenant_created_id` index. So these figures are a floor for the service:
-they measure the fake store far more than the API.
+they measure the fake store far more than the API. `--mongodb-uri` (a URI without a database
+name) runs the same against a real MongoDB, in a database of its own, dropped afterwards.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from api import ApiServices, Authenticator, RateLimit, api_routes
-from storage import memory_store
+from storage import memory_store, open_store
 from storage.anomalies import StoredAnomaly
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -84,9 +85,9 @@ def _documents(count: int, now: datetime) -> list[dict[str, object]]:
     ]
 
 
-async def _serve(count: int, prefix: str, pipe: Connection) -> None:
+async def _serve(count: int, prefix: str, uri: str | None, pipe: Connection) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
-    store = memory_store()
+    store = open_store(uri, database=_database(prefix)) if uri else memory_store()
     await store.start(now)
     await store.tenants.ensure(TENANT, now)
     collection = store.connection.db["anomalies"]
@@ -111,8 +112,12 @@ async def _serve(count: int, prefix: str, pipe: Connection) -> None:
     await asyncio.Event().wait()  # until terminated
 
 
-def _server(count: int, prefix: str, pipe: Connection) -> None:
-    asyncio.run(_serve(count, prefix, pipe))
+def _server(count: int, prefix: str, uri: str | None, pipe: Connection) -> None:
+    asyncio.run(_serve(count, prefix, uri, pipe))
+
+
+def _database(prefix: str) -> str:
+    return "dd0c_bench_" + prefix.split(":")[2]
 
 
 @dataclass
@@ -211,7 +216,8 @@ def run(count: int, args: argparse.Namespace) -> Figures:
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
     started = time.perf_counter()
-    server = ctx.Process(target=_server, args=(count, prefix, child), daemon=True)
+    uri = args.mongodb_uri
+    server = ctx.Process(target=_server, args=(count, prefix, uri, child), daemon=True)
     server.start()
     try:
         if not parent.poll(timeout=1800):
@@ -225,11 +231,15 @@ def run(count: int, args: argparse.Namespace) -> Figures:
     finally:
         server.terminate()
         server.join(10)
-        asyncio.run(_forget(prefix))
+        asyncio.run(_forget(prefix, uri))
     return figures
 
 
-async def _forget(prefix: str) -> None:
+async def _forget(prefix: str, uri: str | None) -> None:
+    if uri:
+        store = open_store(uri, database=_database(prefix))
+        await store.connection.client.drop_database(_database(prefix))
+        await store.close()
     redis = aioredis.from_url(REDIS_URL)
     keys = [k async for k in redis.scan_iter(match=f"{prefix}*")]
     if keys:
@@ -237,14 +247,14 @@ async def _forget(prefix: str) -> None:
     await redis.aclose()
 
 
-def report(f: Figures, deadline: float) -> str:
+def report(f: Figures, deadline: float, store: str = "in-process store") -> str:
     """The figures as text."""
     deadline_ms = deadline * 1000
     service = ", ".join(f"{ms:.0f}" for ms in f.service_ms)
     a = f.accounts or Figures(0, 0)
     return "\n".join(
         [
-            f"{f.anomalies:,} anomalies in one workspace (in-process store)",
+            f"{f.anomalies:,} anomalies in one workspace ({store})",
             f"  seeding + start-up {f.seed_s:.1f} s; server RSS {f.rss_kib / 1024:.0f} MiB after "
             f"seeding, peak {f.peak_kib / 1024:.0f} MiB after the load",
             f"  GET /v1/accounts, open loop {a.rate} req/s: {a.answered}/{a.sent} answered, "
@@ -268,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--deadline", type=float, default=30.0)
+    parser.add_argument("--mongodb-uri", default=None, help="a real MongoDB (no database name)")
     parser.add_argument("--quick", action="store_true", help="200 anomalies, 1 s (CI)")
     args = parser.parse_args(argv)
     sizes = [200] if args.quick else [*args.also, args.anomalies]
@@ -275,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         args.seconds, args.rate = 1.0, 20
     print(f"machine: {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}")
     for count in sizes:
-        print(report(run(count, args), args.deadline), flush=True)
+        store = "MongoDB" if args.mongodb_uri else "in-process store"
+        print(report(run(count, args), args.deadline, store), flush=True)
     return 0
 
 
