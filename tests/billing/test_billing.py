@@ -15,8 +15,10 @@ import aiohttp
 from billing import Billing, BillingConfig, messages
 from billing.service import stripe_client
 from engine import BaselineKey
+from onboarding.validation import Validation
 from storage import Store
 from tests.api.harness import Clock, Harness, served_api
+from tests.onboarding.test_connect import ok_validation
 from tests.stores import NOW
 from tests.stripe_fake import FakeStripe, event, sign
 
@@ -277,3 +279,21 @@ async def test_the_free_limit_answer_carries_the_upgrade_link_when_billing_is_on
         assert answer.status == 403 and answer.body["code"] == "upgrade_required"
         assert answer.body["upgradeUrl"] == "/v1/billing/checkout"
         assert "not configured" not in answer.body["detail"]
+
+
+async def test_connecting_through_the_api_on_pro_raises_the_quantity() -> None:
+    async with billed() as b:
+
+        async def validated(account_id: str, role_arn: str, external_id: str) -> Validation:
+            return ok_validation(account_id, role_arn)  # the role is not what this test is about
+
+        b.api.services.validate = validated
+        await _accounts(b.api.store, FIRST)
+        b.stripe.add_subscription("sub_1", quantity=1)
+        await b.send("evt_c", "checkout.session.completed", _completed(), int(time.time()))
+        key = await b.api.key(T, "write")
+        role = f"arn:aws:iam::{SECOND}:role/dd0c-cost-readonly"
+        body = {"accountId": SECOND, "roleArn": role}
+        answer = await b.api.call("POST", "/v1/accounts", key, json=body)
+        assert answer.status == 201, answer.body
+        assert b.stripe.quantity("sub_1") == 2
