@@ -45,6 +45,7 @@ def _models() -> list[type[BaseModel]]:
 def _schemas() -> dict[str, Any]:
     pairs = [(model, "serialization") for model in _models()]
     pairs += [(route.body, "validation") for route in ROUTES if route.body is not None]
+    # The stub wants Sequence[tuple[type[BaseModel], Literal[...]]]; the list is built at run time.
     _, schema = models_json_schema(pairs, by_alias=True, ref_template=REF)  # type: ignore[arg-type]
     defs: dict[str, Any] = schema.get("$defs", {})
     return defs

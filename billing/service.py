@@ -114,7 +114,7 @@ class Billing:
         }
         if tenant is not None and tenant.stripe_customer_id:
             params["customer"] = tenant.stripe_customer_id
-        try:
+        try:  # params: a plain dict for the SDK's SessionCreateParams TypedDict
             session = await client.v1.checkout.sessions.create_async(params)  # type: ignore[arg-type]
         except stripe.StripeError as exc:
             raise StripeUnavailableError(f"Stripe refused the Checkout session: {exc}") from exc
