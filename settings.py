@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pymongo.errors import PyMongoError
@@ -31,7 +38,14 @@ _MIN_TOKEN_KEY = 32
 _MIN_OPS_TOKEN = 24
 # Environment variables whose values are never shown (describe() says "set" / "unset").
 SECRETS = frozenset(
-    {"SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET", "DD0C_TOKEN_KEY", "DD0C_OPS_TOKEN"}
+    {
+        "SLACK_CLIENT_SECRET",
+        "SLACK_SIGNING_SECRET",
+        "DD0C_TOKEN_KEY",
+        "DD0C_OPS_TOKEN",
+        "STRIPE_API_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+    }
 )
 # Connection strings: shown with their credentials masked.
 _MASKED = frozenset({"MONGODB_URI", "REDIS_URL"})
@@ -51,6 +65,16 @@ SLACK_REQUIRED = (
     "or set DD0C_DEV=1 to run without Slack"
 )
 
+
+STRIPE_REQUIRED = (
+    "must be set too: billing needs STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET and STRIPE_PRICE_ID "
+    "(see README, 'Billing'), or none of them to run without billing"
+)
+_STRIPE_PREFIXES = {
+    "stripe_api_key": ("sk_", "rk_"),
+    "stripe_webhook_secret": ("whsec_",),
+    "stripe_price_id": ("price_",),
+}
 
 DEFAULT_POLICY_FILE = str(Path(__file__).resolve().parent / "policy.json")
 _REDIS_PREFIX = re.compile(r"^[A-Za-z0-9:_.-]{1,64}$")
@@ -207,6 +231,14 @@ class Settings(BaseSettings):
     # The usage watch and the Cost Explorer reconciliation (usage/, issue 18).
     usage_watch: bool = Field(default=True, validation_alias="DD0C_USAGE_WATCH")
     reconcile: bool = Field(default=True, validation_alias="DD0C_RECONCILE")
+    # The REST API and billing (api/, billing/): all three STRIPE_* or none (billing off).
+    api_rate_limit: int = Field(default=600, validation_alias="DD0C_API_RATE_LIMIT")
+    stripe_api_key: SecretStr | None = Field(default=None, validation_alias="STRIPE_API_KEY")
+    stripe_webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias="STRIPE_WEBHOOK_SECRET"
+    )
+    stripe_price_id: str | None = Field(default=None, validation_alias="STRIPE_PRICE_ID")
+    stripe_api_url: str | None = Field(default=None, validation_alias="STRIPE_API_URL")
 
     @field_validator("mongodb_uri", mode="before")
     @classmethod
@@ -239,6 +271,7 @@ class Settings(BaseSettings):
         "slack_api_url",
         "public_url",
         "template_url",
+        "stripe_api_url",
         mode="before",
     )
     @classmethod
@@ -301,6 +334,28 @@ class Settings(BaseSettings):
     def _visibility_timeout(cls, value: Any) -> int:
         return _whole_number(value, 5, 43_200, " of seconds")
 
+    @field_validator("api_rate_limit", mode="before")
+    @classmethod
+    def _api_rate_limit(cls, value: Any) -> int:
+        return _whole_number(value, 1, 1_000_000, " of requests per minute")
+
+    @field_validator("stripe_api_key", "stripe_webhook_secret", "stripe_price_id", mode="before")
+    @classmethod
+    def _stripe(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return value
+        prefixes = _STRIPE_PREFIXES[info.field_name or ""]
+        if not str(value).strip().startswith(prefixes) or len(str(value).strip()) < 8:
+            what = " or ".join(f"{p}…" for p in prefixes)
+            echo = info.field_name == "stripe_price_id"
+            raise _invalid(f"must be a Stripe value starting with {what}", value, echo=echo)
+        return str(value).strip()
+
+    @property
+    def billing_enabled(self) -> bool:
+        """Whether Pro can be bought (all three STRIPE_* set)."""
+        return bool(self.stripe_api_key and self.stripe_webhook_secret and self.stripe_price_id)
+
     @field_validator("dev", "usage_watch", "reconcile", mode="before")
     @classmethod
     def _dev(cls, value: Any) -> bool:
@@ -327,6 +382,19 @@ class Settings(BaseSettings):
         if text not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise _invalid("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL", value)
         return text
+
+    @model_validator(mode="after")
+    def _stripe_all_or_none(self) -> Settings:
+        stripe = {
+            "STRIPE_API_KEY": self.stripe_api_key,
+            "STRIPE_WEBHOOK_SECRET": self.stripe_webhook_secret,
+            "STRIPE_PRICE_ID": self.stripe_price_id,
+        }
+        if any(stripe.values()):
+            for variable, value in stripe.items():
+                if value is None:
+                    raise ConfigError(variable, STRIPE_REQUIRED)
+        return self
 
     @model_validator(mode="after")
     def _required_outside_dev(self) -> Settings:

@@ -10,6 +10,8 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
+from api import ApiServices
+from billing import Billing
 from bot.notifier import Notifier
 from governance import Governance, Policy
 from ingest.consumer import Consumer
@@ -33,6 +35,8 @@ class Services:
     notifier: Notifier | None = None
     callback: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
     scheduler: Scheduler | None = None
+    api: ApiServices | None = None
+    billing: Billing | None = None
     stopping: bool = False
 
     def stop_ingest(self) -> None:

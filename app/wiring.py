@@ -18,6 +18,7 @@ from aiobotocore.config import AioConfig
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
+from app import api_edge
 from app.health import healthz, readyz
 from app.services import POLICY, SERVICES, SETTINGS, Services
 from bot.app import SlackConfig
@@ -74,6 +75,7 @@ def build_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_lifecycle)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.add_routes(api_edge.routes(app))  # /v1 (API keys) and the Stripe webhook
     if settings.slack_enabled:
 
         def current_bolt() -> AsyncApp | None:
@@ -125,6 +127,11 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             callback=edge.callback if edge else None,
             scheduler=edge.scheduler if edge else None,
         )
+        announce = ChannelPoster(slack[1], settings.slack_api_url).post if slack else None
+        services.billing = api_edge.build_billing(settings, store, announce, stack)
+        services.api = api_edge.build_api(settings, store, redis, services.billing)
+        if slack:
+            slack[1].billing = services.billing  # /dd0c upgrade, quantity on connect
         app[SERVICES] = services
         await _start_consumer(settings, services, stack)
         logger.info("started", extra={"settings": settings.describe(), "store": store.kind})
@@ -200,7 +207,19 @@ def _onboarding(
         endpoint_url=settings.aws_endpoint_url,
     )
     slack.onboarding = onboarding  # the one field set after construction: it holds `slack`
-    (route,) = callback_routes(store, validate, onboarding.connected, now=_utc_now, tokens=tokens)
+
+    async def disconnected(tenant_id: str, account_id: str, problem: object) -> None:
+        if slack.billing is not None:  # a stack deleted on Pro: one account fewer billed
+            await slack.billing.sync_quantity_quietly(tenant_id)
+
+    (route,) = callback_routes(
+        store,
+        validate,
+        onboarding.connected,
+        now=_utc_now,
+        tokens=tokens,
+        on_disconnected=disconnected,
+    )
     return route.handler, onboarding
 
 
@@ -269,7 +288,9 @@ async def _open_store(settings: Settings, stack: contextlib.AsyncExitStack) -> S
     uri = settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None
     key = settings.token_key.get_secret_value() if settings.token_key else None
     cipher = TokenCipher.from_setting(key) if key else None
-    store = open_store(uri, dev=settings.dev, cipher=cipher)
+    # API keys are hashed under the first DD0C_TOKEN_KEY key (rotating it retires the keys).
+    api_key_secret = key.split(",")[0].strip().encode("utf-8") if key else None
+    store = open_store(uri, dev=settings.dev, cipher=cipher, api_key_secret=api_key_secret)
     stack.push_async_callback(store.close)
     if store.kind == "in-process":
         logger.warning("DD0C_DEV=1: in-process store, nothing survives a restart")

@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 VALIDATE_TIMEOUT = 2.5
 SCAN_EVERY = timedelta(days=7)  # a view submission must be answered within 3 s
 _ACCOUNT = re.compile(r"^\d{12}$")
+UPGRADE_HINT = "Ask an admin to run /dd0c upgrade (the Stripe link for Pro)."
 
 
 @dataclass
@@ -80,7 +81,8 @@ class Onboarding:
             store, self.tokens, tenant, now, self.link, free_limit=self.free_limit
         )
         if made.problem is not None:
-            return connect_modal(refusal=made.problem.text())
+            upgrade = made.problem.code == "upgrade_required"
+            return connect_modal(refusal=made.problem.text(), upgrade=upgrade)
         return connect_modal(made.url, made.external_id)
 
     async def submit(
@@ -111,7 +113,10 @@ class Onboarding:
         if not result.ok:
             assert result.problem is not None
             block = ROLE_BLOCK if validation.problem is not None else ACCOUNT_BLOCK
-            return {block: result.problem.text()[:2000]}
+            text = result.problem.text()
+            if result.outcome == "upgrade_required":
+                text += f" {UPGRADE_HINT}"
+            return {block: text[:2000]}
         self.later(self.connected(tenant, account_id, result))
         return None
 
@@ -125,6 +130,8 @@ class Onboarding:
 
     async def connected(self, tenant: str, account_id: str, result: ConnectResult) -> None:
         """Tell the channel, then scan the new account for zombies and post the report."""
+        if self.services.billing is not None:  # Pro: one more account billed (Stripe prorates)
+            await self.services.billing.sync_quantity_quietly(tenant)
         try:
             await self._post(
                 tenant,
@@ -178,9 +185,12 @@ class Onboarding:
     async def disconnect(self, tenant: str, account_id: str, user: str | None) -> bool:
         """Stop alerting on the account now; its data goes within 72 hours."""
         now = self.services.clock()
-        return await disconnect_account(
+        done = await disconnect_account(
             self.services.store, tenant, account_id, f"slack user {user}", now
         )
+        if done and self.services.billing is not None:
+            await self.services.billing.sync_quantity_quietly(tenant)
+        return done
 
 
 def _field(view: dict[str, Any], block: str) -> str:

@@ -12,6 +12,7 @@ from storage.clock import utc_now
 from storage.installations import tenant_id_for
 
 if TYPE_CHECKING:
+    from billing import Billing
     from bot.onboarding import Onboarding
     from governance import Governance
 
@@ -26,6 +27,8 @@ class SlackServices:
     """Modes, panic and promotion (governance/); None: alerting is never paused."""
     onboarding: Onboarding | None = None
     """The account connect flow (set once the service has built it)."""
+    billing: Billing | None = None
+    """Pro via Stripe (the Upgrade button, the quantity on connect); None: billing is off."""
 
     async def paused(self, tenant_id: str) -> bool:
         """Whether alerting is paused (panic mode) for this workspace or for everyone."""

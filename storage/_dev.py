@@ -7,6 +7,7 @@ local runs, never for the driver production talks to.
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any
 
@@ -24,6 +25,7 @@ def fake_client() -> Any:
         ) from exc
     _index_id_lookups()
     _expire_at_most_every_second()
+    _limited_cursors()
     return AsyncMongoMockClient(tz_aware=True)
 
 
@@ -73,3 +75,33 @@ def _expire_at_most_every_second() -> None:
 
     mm_store.CollectionStore._remove_expired_documents = remove_expired  # type: ignore[method-assign]
     setattr(mm_store.CollectionStore, "_dd0c_ttl_throttled", True)  # noqa: B010 - patch marker
+
+
+def _limited_cursors() -> None:
+    """Let a limited find copy only the documents it returns.
+
+    mongomock copies (and makes tz-aware) every matching document before applying skip and limit,
+    so a page of 50 out of 100,000 anomalies copied 100,000 documents. Its document generator is
+    already in the query's sort order, so the first skip + limit documents are the same; they
+    are kept apart from mongomock's own full results (which other cursor methods still compute).
+    """
+    from mongomock import collection as mm
+    from mongomock import helpers
+
+    if getattr(mm.Cursor, "_dd0c_limited", False):
+        return
+    full = mm.Cursor._compute_results
+
+    def compute_results(self: Any, with_limit_and_skip: bool = False) -> Any:
+        if not with_limit_and_skip or not self._limit:
+            return full(self, with_limit_and_skip)
+        key = (self._factory, self._skip, self._limit)
+        if getattr(self, "_dd0c_head_key", None) != key:
+            head = list(itertools.islice(self._factory(), self._skip + abs(self._limit)))
+            if self.collection.codec_options.tz_aware:
+                head = [helpers.make_datetime_timezone_aware_in_document(d) for d in head]
+            self._dd0c_head, self._dd0c_head_key = head[self._skip :], key
+        return self._dd0c_head
+
+    mm.Cursor._compute_results = compute_results  # type: ignore[method-assign]
+    setattr(mm.Cursor, "_dd0c_limited", True)  # noqa: B010 - patch marker

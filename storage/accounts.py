@@ -19,7 +19,8 @@ from storage.errors import translate_driver_errors
 
 COLLECTION = "accounts"
 
-AccountStatus = Literal["pending", "active", "disconnecting", "disconnected"]
+# "paused": kept, not watched (a Pro workspace downgraded to free keeps its first account only).
+AccountStatus = Literal["pending", "active", "disconnecting", "disconnected", "paused"]
 GovernanceMode = Literal["strict", "audit"]
 
 
@@ -48,6 +49,8 @@ class Account(Document):
     promoted_at: datetime | None = None
     mode_override: GovernanceMode | None = None  # set from Slack; only ever more restrictive
     mode_override_by: str | None = None
+    paused_at: datetime | None = None
+    paused_reason: str | None = None
 
 
 @translate_driver_errors
@@ -169,9 +172,13 @@ class Accounts:
     async def mark_disconnecting(
         self, tenant_id: str, account_id: str, by: str, now: datetime
     ) -> bool:
-        """Stop using an active (or pending) account; False when it was not active or pending."""
+        """Stop using an active (pending, paused) account; False when it was none of those."""
         result = await self._col.update_one(
-            {"_id": account_id, "tenantId": tenant_id, "status": {"$in": ["active", "pending"]}},
+            {
+                "_id": account_id,
+                "tenantId": tenant_id,
+                "status": {"$in": ["active", "pending", "paused"]},
+            },
             {
                 "$set": {
                     "status": "disconnecting",
@@ -259,3 +266,24 @@ class Accounts:
             limit
         )
         return [Account.from_mongo(raw) async for raw in cursor]
+
+    async def pause(self, tenant_id: str, account_id: str, reason: str, now: datetime) -> bool:
+        """Stop watching an active account, keeping its data; False when it was not active."""
+        result = await self._col.update_one(
+            {"_id": account_id, "tenantId": tenant_id, "status": "active"},
+            {"$set": {"status": "paused", "pausedAt": utc(now), "pausedReason": reason}},
+        )
+        return bool(result.modified_count)
+
+    async def paused(self, tenant_id: str) -> list[Account]:
+        """The tenant's paused accounts, by account id."""
+        cursor = self._col.find({"tenantId": tenant_id, "status": "paused"}).sort("_id", 1)
+        return [Account.from_mongo(raw) async for raw in cursor]
+
+    async def unpause(self, tenant_id: str, account_id: str) -> bool:
+        """Watch a paused account again (its baselines kept); False when it was not paused."""
+        result = await self._col.update_one(
+            {"_id": account_id, "tenantId": tenant_id, "status": "paused"},
+            {"$set": {"status": "active", "pausedAt": None, "pausedReason": None}},
+        )
+        return bool(result.modified_count)

@@ -323,3 +323,26 @@ class Anomalies:
         total = await self._col.count_documents(query)
         expected = await self._col.count_documents(query | {"status": "expected"})
         return int(total), int(expected)
+
+    async def page(
+        self,
+        tenant_id: str,
+        *,
+        after: tuple[datetime, str] | None = None,
+        filters: dict[str, Any] | None = None,
+        since: datetime | None = None,
+        limit: int = 50,
+    ) -> list[StoredAnomaly]:
+        """The tenant's anomalies newest first (createdAt, then id), strictly after the cursor
+        `after` = (createdAt, id) of the last one seen: new anomalies never shift a page.
+
+        `filters` holds equality matches on stored fields (status, severity, accountId).
+        """
+        query: dict[str, Any] = {**(filters or {}), "tenantId": tenant_id}
+        if since is not None:
+            query["createdAt"] = {"$gte": utc(since)}
+        if after is not None:
+            at, last_id = utc(after[0]), after[1]
+            query["$or"] = [{"createdAt": {"$lt": at}}, {"createdAt": at, "_id": {"$lt": last_id}}]
+        cursor = self._col.find(query).sort([("createdAt", -1), ("_id", -1)]).limit(limit)
+        return [StoredAnomaly.from_mongo(raw) async for raw in cursor]

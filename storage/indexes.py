@@ -15,8 +15,10 @@ from typing import Any
 from storage import (
     accounts,
     anomalies,
+    apikeys,
     audit,
     baselines,
+    billing,
     coverage,
     events,
     installations,
@@ -108,6 +110,16 @@ INDEXES: tuple[Index, ...] = (
     # The accuracy trend (`/dd0c status`, the digest) and the purge of one account.
     Index(reconciliations.COLLECTION, "tenant_day", (("tenantId", ASC), ("day", DESC))),
     Index(reconciliations.COLLECTION, "tenant_account", (("tenantId", ASC), ("accountId", ASC))),
+    # The REST API (api/): a workspace's keys; anomalies paged by (createdAt, _id) newest first.
+    Index(apikeys.COLLECTION, "tenant_created", (("tenantId", ASC), ("createdAt", ASC))),
+    Index(
+        anomalies.COLLECTION,
+        "tenant_created_id",
+        (("tenantId", ASC), ("createdAt", DESC), ("_id", DESC)),
+    ),
+    # Billing (billing/): Stripe events seen, and the tenant a subscription belongs to.
+    Index(billing.COLLECTION, "expire", (("expireAt", ASC),), {"expireAfterSeconds": 0}),
+    Index("tenants", "stripe_subscription", (("stripeSubscriptionId", ASC),)),
 )
 
 

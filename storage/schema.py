@@ -5,8 +5,10 @@ from __future__ import annotations
 from storage import (
     accounts,
     anomalies,
+    apikeys,
     audit,
     baselines,
+    billing,
     coverage,
     events,
     installations,
@@ -33,6 +35,8 @@ DOCUMENTS: dict[str, type[Document]] = {
     installations.OAUTH_STATES: installations.OAuthState,
     coverage.COLLECTION: coverage.AccountCoverage,
     reconciliations.COLLECTION: reconciliations.Reconciliation,
+    apikeys.COLLECTION: apikeys.ApiKey,
+    billing.COLLECTION: billing.BillingEvent,
 }
 
 

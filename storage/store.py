@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from storage.accounts import Accounts
 from storage.anomalies import Anomalies
+from storage.apikeys import ApiKeys, KeyHasher
 from storage.audit import AuditLog
 from storage.baselines import Baselines
+from storage.billing import BillingStore
 from storage.client import Connection, connect, in_process
 from storage.coverage import Coverage
 from storage.crypto import TokenCipher
@@ -41,11 +44,23 @@ class Store:
     oauth_states: OAuthStates
     coverage: Coverage
     reconciliations: Reconciliations
+    api_keys: ApiKeys
+    billing: BillingStore
 
     @classmethod
-    def on(cls, connection: Connection, cipher: TokenCipher | None = None) -> Store:
-        """The store over an open connection; without a cipher no Slack token can be saved."""
+    def on(
+        cls,
+        connection: Connection,
+        cipher: TokenCipher | None = None,
+        api_key_secret: bytes | None = None,
+    ) -> Store:
+        """The store over an open connection; without a cipher no Slack token can be saved.
+
+        `api_key_secret` keys the API keys' hashes (DD0C_TOKEN_KEY); without it a random one
+        is made, so keys last as long as the process (DD0C_DEV=1, tests).
+        """
         db = connection.db
+        hasher = KeyHasher(api_key_secret or secrets.token_bytes(32))
         return cls(
             connection=connection,
             tenants=Tenants(db),
@@ -61,6 +76,8 @@ class Store:
             oauth_states=OAuthStates(db),
             coverage=Coverage(db),
             reconciliations=Reconciliations(db),
+            api_keys=ApiKeys(db, hasher),
+            billing=BillingStore(db),
         )
 
     @property
@@ -89,9 +106,10 @@ def open_store(
     dev: bool = False,
     database: str | None = None,
     cipher: TokenCipher | None = None,
+    api_key_secret: bytes | None = None,
 ) -> Store:
     """The store on `uri`, or in-process when `dev` and no URI (see storage.client.connect)."""
-    return Store.on(connect(uri, dev=dev, database=database), cipher)
+    return Store.on(connect(uri, dev=dev, database=database), cipher, api_key_secret)
 
 
 def memory_store(cipher: TokenCipher | None = None) -> Store:

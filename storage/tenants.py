@@ -38,6 +38,12 @@ class Tenant(Document):
     external_id: str | None = None
     external_id_created_at: datetime | None = None
     last_digest_on: str | None = None  # the workspace-local date of the last daily digest
+    # Billing (billing/, seed 9.2): the Stripe objects of the Pro subscription, and the creation
+    # time of the newest subscription event applied (an older one arriving late changes nothing).
+    stripe_customer_id: str | None = None
+    stripe_subscription_id: str | None = None
+    billing_event_at: datetime | None = None
+    plan_changed_at: datetime | None = None
 
 
 @translate_driver_errors

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.actions import anomaly, channel, navigation, sensitivity
+from bot.actions import anomaly, billing, channel, navigation, sensitivity
 from bot.services import SlackServices
 
 
@@ -14,3 +14,4 @@ def register(app: AsyncApp, services: SlackServices) -> None:
     navigation.register(app, services)
     channel.register(app, services)
     sensitivity.register(app, services)
+    billing.register(app, services)

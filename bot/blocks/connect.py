@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks._accounts import FROM_DAY_ONE
+from bot.blocks.billing import upgrade_prompt
 from bot.blocks.limits import clip, escape
 
 CALLBACK_ID = "connect_aws"
@@ -81,11 +82,17 @@ def _inputs() -> list[Block]:
 
 
 def connect_modal(
-    url: str | None = None, external_id: str | None = None, refusal: str | None = None
+    url: str | None = None,
+    external_id: str | None = None,
+    refusal: str | None = None,
+    *,
+    upgrade: bool = False,
 ) -> dict[str, Any]:
-    """The modal: launch button (or why not), then the manual fallback; or only the refusal."""
+    """The modal: launch button (or why not), then the manual fallback; or only the refusal
+    (with the "Upgrade to Pro" button when `upgrade`: the free plan's limit)."""
     if refusal is not None:
-        blocks: list[Block] = [_text(INTRO), _text(refusal)]
+        blocks: list[Block] = [_text(INTRO)]
+        blocks += upgrade_prompt(refusal) if upgrade else [_text(refusal)]
         view = View(
             type="modal", callback_id=CALLBACK_ID, title="Connect AWS", close="Close", blocks=blocks
         )

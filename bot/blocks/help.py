@@ -25,6 +25,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
         "/dd0c sensitivity ACCOUNT SERVICE TYPE low|medium|high",
         "how readily statistical alerts fire for one service and resource type",
     ),
+    (
+        "/dd0c api-key create NAME [read|write] | list | revoke ID",
+        "keys for the REST API (admins or the installer); a new key is shown once",
+    ),
+    ("/dd0c upgrade", "a Stripe Checkout link for Pro, $19 per account a month (admins)"),
     ("/dd0c help", "this list"),
 )
 

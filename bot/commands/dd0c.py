@@ -7,6 +7,8 @@
 /dd0c pause | resume                 panic mode for this workspace (admins or the installer)
 /dd0c mode <account> strict|audit    per-account governance override (only more restrictive)
 /dd0c sensitivity <account> <service> <type> low|medium|high
+/dd0c api-key create <name> [read|write] | list | revoke <id>   REST API keys (admins)
+/dd0c upgrade                        the Stripe Checkout link for Pro (admins)
 /dd0c help | anything else           the help
 """
 
@@ -31,7 +33,7 @@ from bot.blocks import (
     to_dicts,
 )
 from bot.blocks.connect import connect_modal
-from bot.commands import admin
+from bot.commands import admin, keys
 from bot.messages import UNKNOWN_WORKSPACE
 from bot.services import SlackServices, tenant_of
 
@@ -175,6 +177,10 @@ def register(app: AsyncApp, services: SlackServices) -> None:
                 await services.onboarding.modal(tenant) if services.onboarding else connect_modal()
             )
             await client.views_open(trigger_id=command["trigger_id"], view=view)
+            return
+        if sub in keys.COMMANDS:  # api-key …, upgrade (issue 16)
+            user = command.get("user_id")
+            await keys.handle(services, client, tenant, user, sub, words, respond)
             return
         if sub in admin.HANDLERS:
 

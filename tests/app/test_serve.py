@@ -24,6 +24,8 @@ from typing import IO, TYPE_CHECKING, Any
 import aiohttp
 import orjson
 
+from engine import CostEvent, normalize_record
+from pricing import load_catalogue
 from tests.aws import QueueUrls, counts, create_queues, send, unique_name
 from tests.conftest import FAKE_AWS_ENV
 from tests.fixtures import CLOUDTRAIL
@@ -61,6 +63,17 @@ def cloudtrail_messages() -> list[Outbound]:
         dedup = record.get("eventID") or hashlib.sha256(body.encode()).hexdigest()
         messages.append(Outbound(body, group, dedup))
     return messages
+
+
+def claimed(messages: list[Outbound]) -> list[Outbound]:
+    """The messages whose record is a cost event: the ones the pipeline claims (and so counts
+    as duplicates when they come again); failed calls and other skipped records are not."""
+    catalogue = load_catalogue()
+    return [
+        m
+        for m in messages
+        if isinstance(normalize_record(orjson.loads(m.body), catalogue), CostEvent)
+    ]
 
 
 def single_record_files() -> list[Path]:
@@ -245,7 +258,7 @@ async def test_serve_drains_the_queue_and_stops_cleanly_on_sigterm(
             watch.start()
             redelivered = [
                 Outbound(m.body, m.group, f"{m.dedup}-again")
-                for m in records[SQS_DUPLICATES : SQS_DUPLICATES + REDELIVERIES]
+                for m in claimed(records)[SQS_DUPLICATES : SQS_DUPLICATES + REDELIVERIES]
             ]
             await send_all(sqs, urls.queue_url, redelivered)
 

@@ -81,6 +81,11 @@ def test_every_variable_is_read() -> None:
         "DD0C_REDIS_PREFIX": "dd0c-staging:",
         "DD0C_USAGE_WATCH": "0",
         "DD0C_RECONCILE": "false",
+        "DD0C_API_RATE_LIMIT": "120",
+        "STRIPE_API_KEY": "sk_test_" + SECRET,
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + SECRET,
+        "STRIPE_PRICE_ID": "price_pro_19",
+        "STRIPE_API_URL": "http://127.0.0.1:12111",
     }
     assert set(env) == set(variables())
     settings = load_settings(env)

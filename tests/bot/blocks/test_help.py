@@ -19,6 +19,8 @@ def test_help_lists_every_command_once() -> None:
         "resume",
         "mode",
         "sensitivity",
+        "api-key",
+        "upgrade",
         "help",
     ]
     assert "`/dd0c anomalies [open|all] [since 24h|7d]`" in lines[1]
