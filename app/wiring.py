@@ -44,6 +44,7 @@ from settings import Settings
 from storage import Store, TokenCipher, open_store
 from storage.clock import utc_now as _utc_now
 from storage.tenants import DEV_TENANT
+from telemetry import Metrics
 
 if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient
@@ -58,6 +59,7 @@ ZOMBIE_SCAN_EVERY = timedelta(days=6)  # the weekly job scans every account a we
 # SQS hands their messages out again anyway, and the rest of the budget closes the clients.
 DRAIN_SHARE = 0.8
 MAX_POLL_WAIT = 20
+METRICS_EVERY = 60.0  # seconds between EMF flushes (CloudWatch's finest standard resolution)
 
 
 def build_app(settings: Settings) -> web.Application:
@@ -105,12 +107,14 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         policy = app[POLICY]
         switch = PanicSwitch(redis, settings.redis_prefix, policy_panic=policy.panic_mode)
         governance = Governance(store, switch, policy, _utc_now)
-        slack = _slack(settings, store, governance, stack)
+        metrics = _start_metrics(stack)
+        slack = _slack(settings, store, governance, stack, metrics)
         pipeline = Pipeline(
             store,
             catalogue,
             auto_attach_tenant=DEV_TENANT if settings.dev else None,
             on_anomaly=slack[0].wake if slack else None,
+            metrics=metrics,
         )
         edge = await _edge(settings, store, redis, catalogue, governance, slack, stack)
         services = Services(
@@ -131,8 +135,32 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     logger.info("stopped")
 
 
+def _start_metrics(stack: contextlib.AsyncExitStack) -> Metrics:
+    """The metrics, flushed as EMF lines on stdout every minute and once more at shutdown."""
+    metrics = Metrics(_utc_now)
+
+    async def flush_every_minute() -> None:
+        while True:
+            await asyncio.sleep(METRICS_EVERY)
+            metrics.flush()
+
+    task = asyncio.create_task(flush_every_minute(), name="metrics-flush")
+
+    async def stop() -> None:
+        task.cancel()
+        await asyncio.wait({task})
+        metrics.flush()
+
+    stack.push_async_callback(stop)
+    return metrics
+
+
 def _slack(
-    settings: Settings, store: Store, governance: Governance, stack: contextlib.AsyncExitStack
+    settings: Settings,
+    store: Store,
+    governance: Governance,
+    stack: contextlib.AsyncExitStack,
+    metrics: Metrics | None = None,
 ) -> tuple[Notifier, SlackServices, SlackConfig] | None:
     """The listeners' services and the notifier task, when the Slack credentials are set."""
     if not settings.slack_enabled:
@@ -155,6 +183,7 @@ def _slack(
         api_url=settings.slack_api_url,
         gate=governance,
         session=session,
+        metrics=metrics,
     )
     stop = asyncio.Event()
     task = asyncio.create_task(notifier.run(stop), name="slack-notifier")
