@@ -32,11 +32,12 @@ from engine.normalize import record_digest
 from engine.records import MAX_JSON_DEPTH, iter_records, json_depth
 from ingest.messages import Message, Outcome, Result
 from ingest.processor import normalize, reprice
-from ingest.steps import EventSteps
+from ingest.steps import EventSteps, SwitchPort
 from pricing import Catalogue
 from storage import ForeignEventError, Store, StoreUnavailableError
 from storage.clock import utc_now
 from telemetry.metrics import Metrics
+from telemetry.tracing import MESSAGE_SPAN, Tracing
 
 logger = logging.getLogger(__name__)
 
@@ -96,9 +97,12 @@ class Pipeline:
         fault: Fault | None = None,
         on_anomaly: Callable[[], None] | None = None,
         metrics: Metrics | None = None,
+        switches: SwitchPort | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.store = store
         self.metrics = metrics
+        self.tracing = tracing
         self.catalogue = catalogue
         self.clock = clock
         self.auto_attach_tenant = auto_attach_tenant
@@ -106,7 +110,13 @@ class Pipeline:
         self.stats = PipelineStats()
         self._store_down = False
         self._steps = EventSteps(
-            store, clock, self.stats, fault or (lambda step, event_id: None), on_anomaly=on_anomaly
+            store,
+            clock,
+            self.stats,
+            fault or (lambda step, event_id: None),
+            on_anomaly=on_anomaly,
+            switches=switches,
+            tracing=tracing,
         )
 
     async def ready(self) -> bool:
@@ -123,6 +133,15 @@ class Pipeline:
 
     async def handle(self, message: Message) -> Result:
         """Process every record of one message; DONE only when all their effects are durable."""
+        if self.tracing is None:
+            return await self._handle(message)
+        with self.tracing.tracer.start_as_current_span(MESSAGE_SPAN) as span:
+            result = await self._handle(message)
+            span.set_attribute("messaging.message.id", message.message_id)
+            span.set_attribute("dd0c.outcome", result.outcome.name)
+            return result
+
+    async def _handle(self, message: Message) -> Result:
         self.stats.messages += 1
         records: list[Any] = []
         try:
