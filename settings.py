@@ -32,6 +32,7 @@ _MIN_OPS_TOKEN = 24
 # Environment variables whose values are never shown (describe() says "set" / "unset").
 SECRETS = frozenset(
     {"SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET", "DD0C_TOKEN_KEY", "DD0C_OPS_TOKEN"}
+    | {"DD0C_TELEMETRY_HASH_KEY"}
 )
 # Connection strings: shown with their credentials masked.
 _MASKED = frozenset({"MONGODB_URI", "REDIS_URL"})
@@ -53,6 +54,8 @@ SLACK_REQUIRED = (
 
 
 DEFAULT_POLICY_FILE = str(Path(__file__).resolve().parent / "policy.json")
+DEFAULT_FLAGS_FILE = str(Path(__file__).resolve().parent / "flags.json")
+_MIN_HASH_KEY = 16
 _REDIS_PREFIX = re.compile(r"^[A-Za-z0-9:_.-]{1,64}$")
 
 _EVENT_BUS_ARN = re.compile(r"^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._/-]+$")
@@ -204,6 +207,15 @@ class Settings(BaseSettings):
     # Governance and the scheduler (governance/, scheduler/).
     policy_file: str = Field(default=DEFAULT_POLICY_FILE, validation_alias="DD0C_POLICY_FILE")
     redis_prefix: str = Field(default="dd0c:", validation_alias="DD0C_REDIS_PREFIX")
+    # Flags, circuit breaker and telemetry (flags/, telemetry/; issue 15).
+    flags_file: str = Field(default=DEFAULT_FLAGS_FILE, validation_alias="DD0C_FLAGS_FILE")
+    telemetry_hash_key: SecretStr | None = Field(
+        default=None, validation_alias="DD0C_TELEMETRY_HASH_KEY"
+    )
+    otel_endpoint: str | None = Field(default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    otel_traces_endpoint: str | None = Field(
+        default=None, validation_alias="OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+    )
 
     @field_validator("mongodb_uri", mode="before")
     @classmethod
@@ -275,6 +287,23 @@ class Settings(BaseSettings):
             if problem:
                 raise _invalid(problem, echo=False)
         return value
+
+    @field_validator("telemetry_hash_key", mode="before")
+    @classmethod
+    def _telemetry_hash_key(cls, value: Any) -> Any:
+        if value is not None and len(str(value).encode()) < _MIN_HASH_KEY:
+            raise _invalid(f"must be at least {_MIN_HASH_KEY} bytes long", echo=False)
+        return value
+
+    @model_validator(mode="after")
+    def _hash_key_with_tracing(self) -> Settings:
+        if (self.otel_endpoint or self.otel_traces_endpoint) and self.telemetry_hash_key is None:
+            raise ConfigError(
+                "DD0C_TELEMETRY_HASH_KEY",
+                "must be set (16+ bytes, secret) when an OTLP endpoint is set: it keys the hash "
+                "of account ids and ARNs in spans",
+            )
+        return self
 
     @field_validator("ops_token", mode="before")
     @classmethod

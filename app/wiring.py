@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import aioboto3
@@ -30,6 +31,7 @@ from bot.poster import ChannelPoster
 from bot.queries import digest as digest_summary
 from bot.recipients import StoreRecipients
 from bot.services import SlackServices
+from flags import Switches
 from governance import Governance, PanicSwitch, load_policy
 from ingest.consumer import Consumer, ConsumerConfig
 from ingest.pipeline import Pipeline
@@ -44,7 +46,7 @@ from settings import Settings
 from storage import Store, TokenCipher, open_store
 from storage.clock import utc_now as _utc_now
 from storage.tenants import DEV_TENANT
-from telemetry import Metrics
+from telemetry import Metrics, Tracing, start_tracing
 
 if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient
@@ -108,6 +110,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         switch = PanicSwitch(redis, settings.redis_prefix, policy_panic=policy.panic_mode)
         governance = Governance(store, switch, policy, _utc_now)
         metrics = _start_metrics(stack)
+        switches = await _start_switches(settings, stack)
+        tracing = _start_tracing(settings, stack)
         slack = _slack(settings, store, governance, stack, metrics)
         pipeline = Pipeline(
             store,
@@ -115,6 +119,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             auto_attach_tenant=DEV_TENANT if settings.dev else None,
             on_anomaly=slack[0].wake if slack else None,
             metrics=metrics,
+            switches=switches,
+            tracing=tracing,
         )
         edge = await _edge(settings, store, redis, catalogue, governance, slack, stack)
         services = Services(
@@ -153,6 +159,25 @@ def _start_metrics(stack: contextlib.AsyncExitStack) -> Metrics:
 
     stack.push_async_callback(stop)
     return metrics
+
+
+async def _start_switches(settings: Settings, stack: contextlib.AsyncExitStack) -> Switches:
+    """flags.json through OpenFeature (local file, watched for changes)."""
+    switches = Switches(Path(settings.flags_file))
+    await asyncio.to_thread(switches.start)
+    stack.callback(switches.shutdown)
+    return switches
+
+
+def _start_tracing(settings: Settings, stack: contextlib.AsyncExitStack) -> Tracing | None:
+    """Scoring spans over OTLP/HTTP when an endpoint is set (the OTEL_* variables)."""
+    if settings.telemetry_hash_key is None:
+        return None
+    tracing = start_tracing(settings.telemetry_hash_key.get_secret_value().encode())
+    if tracing is not None:
+        stack.callback(tracing.shutdown)  # bounded by the exporter's 2 s timeout
+        logger.info("scoring spans exported over OTLP/HTTP")
+    return tracing
 
 
 def _slack(

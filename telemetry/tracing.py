@@ -96,7 +96,10 @@ def _otlp_exporter(env: Mapping[str, str]) -> SpanExporter:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
     timeout = None if _has_timeout(env) else DEFAULT_TIMEOUT
-    return OTLPSpanExporter(timeout=timeout)
+    traces = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "").strip()
+    if not traces:
+        traces = env["OTEL_EXPORTER_OTLP_ENDPOINT"].strip().rstrip("/") + "/v1/traces"
+    return OTLPSpanExporter(endpoint=traces, timeout=timeout)
 
 
 def _has_timeout(env: Mapping[str, str]) -> bool:
