@@ -248,6 +248,8 @@ class Settings(BaseSettings):
         "slack_api_url",
         "public_url",
         "template_url",
+        "otel_endpoint",
+        "otel_traces_endpoint",
         mode="before",
     )
     @classmethod
@@ -297,12 +299,18 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _hash_key_with_tracing(self) -> Settings:
-        if (self.otel_endpoint or self.otel_traces_endpoint) and self.telemetry_hash_key is None:
-            raise ConfigError(
-                "DD0C_TELEMETRY_HASH_KEY",
-                "must be set (16+ bytes, secret) when an OTLP endpoint is set: it keys the hash "
-                "of account ids and ARNs in spans",
-            )
+        if self.telemetry_hash_key is not None:
+            return self
+        for variable, value in (
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", self.otel_endpoint),
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", self.otel_traces_endpoint),
+        ):
+            if value:
+                raise ConfigError(
+                    variable,
+                    "is set, so DD0C_TELEMETRY_HASH_KEY must be set too (16+ bytes, secret): "
+                    "it keys the hash of account ids and ARNs in spans",
+                )
         return self
 
     @field_validator("ops_token", mode="before")
