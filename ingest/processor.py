@@ -20,6 +20,7 @@ from engine.detectors import DETECTORS
 from engine.thresholds import DEFAULT_THRESHOLDS
 from ingest.steps import EventSteps, StepPorts, SwitchPort
 from pricing import Catalogue
+from telemetry.tracing import Tracing
 
 ResourceKey = tuple[str, str, str, str]
 
@@ -91,6 +92,7 @@ class EventProcessor:
         enabled: frozenset[str] = frozenset(DETECTORS),
         tenant: str = "backtest",
         switches: SwitchPort | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         from ingest.pipeline import PipelineStats
 
@@ -106,6 +108,7 @@ class EventProcessor:
             thresholds,
             enabled=enabled,
             switches=switches,
+            tracing=tracing,
         )
 
     async def process(self, raw: Any) -> tuple[CostEvent | Skipped, Verdict | None]:
