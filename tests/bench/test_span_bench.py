@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -18,5 +19,5 @@ def test_the_span_bench_prints_both_rates_and_the_ratio(
     report([str(tmp_path / "AWSLogs")], repeat=1)
     out = capsys.readouterr().out
     assert "spans off: " in out and "spans on: " in out and "ratio on/off time: " in out
-    exported = int(out.split("s), ")[2].split(" bytes")[0].replace(",", ""))
-    assert exported > 0
+    exported = re.search(r"([\d,]+) bytes exported", out)
+    assert exported is not None and int(exported.group(1).replace(",", "")) > 0
