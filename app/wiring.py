@@ -32,6 +32,7 @@ from bot.queries import digest as digest_summary
 from bot.recipients import StoreRecipients
 from bot.services import SlackServices
 from flags import Switches
+from flags.breaker import Breaker
 from governance import Governance, PanicSwitch, load_policy
 from ingest.consumer import Consumer, ConsumerConfig
 from ingest.pipeline import Pipeline
@@ -108,9 +109,12 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         catalogue = await asyncio.to_thread(load_catalogue)
         policy = app[POLICY]
         switch = PanicSwitch(redis, settings.redis_prefix, policy_panic=policy.panic_mode)
-        governance = Governance(store, switch, policy, _utc_now)
         metrics = _start_metrics(stack)
-        switches = await _start_switches(settings, stack)
+        breaker = Breaker(redis, settings.redis_prefix, _utc_now)
+        switches = await _start_switches(settings, stack, breaker)
+        governance = Governance(
+            store, switch, policy, _utc_now, breaker=breaker, switches=switches, metrics=metrics
+        )
         tracing = _start_tracing(settings, stack)
         slack = _slack(settings, store, governance, stack, metrics)
         pipeline = Pipeline(
@@ -161,9 +165,11 @@ def _start_metrics(stack: contextlib.AsyncExitStack) -> Metrics:
     return metrics
 
 
-async def _start_switches(settings: Settings, stack: contextlib.AsyncExitStack) -> Switches:
-    """flags.json through OpenFeature (local file, watched for changes)."""
-    switches = Switches(Path(settings.flags_file))
+async def _start_switches(
+    settings: Settings, stack: contextlib.AsyncExitStack, breaker: Breaker
+) -> Switches:
+    """flags.json through OpenFeature (local file, watched), with the breakers' overrides."""
+    switches = Switches(Path(settings.flags_file), breaker=breaker.open_flags)
     await asyncio.to_thread(switches.start)
     stack.callback(switches.shutdown)
     return switches
