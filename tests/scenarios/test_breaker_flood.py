@@ -78,7 +78,8 @@ async def test_a_flood_is_kept_the_safety_net_posts_and_replay_posts_the_rest(
         nonlocal n
         n += 1
         body = orjson.dumps(record).decode()
-        assert (await pipeline.handle(Message(f"m{n}", f"r{n}", body, ACCOUNT))).outcome is Outcome.DONE
+        result = await pipeline.handle(Message(f"m{n}", f"r{n}", body, ACCOUNT))
+        assert result.outcome is Outcome.DONE
 
     async def deliver_all() -> None:
         while await notifier.deliver_one():
