@@ -7,17 +7,14 @@
                      "gates": "detector:sizeJump"}}}}
 
 `metadata` holds scalars only (a nested object breaks the flagd provider). `expires` is at most
-14 days after `added`; `python -m flags` (run by `make test`) fails when an expired flag is still
-fully on (ENABLED, default variant true, no targeting), naming it: remove the flag and keep the
-behaviour, or switch it off.
+14 days after `added`; `python -m flags.check` (run by the tests) fails when an expired flag
+is still fully on (ENABLED, default variant true, no targeting), naming it: remove the flag and
+keep the behaviour, or switch it off.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
-from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -113,21 +110,3 @@ def expired_fully_on(flags: FlagFile, today: date) -> list[str]:
         for name, flag in sorted(flags.flags.items())
         if flag.fully_on and flag.metadata.expires < today
     ]
-
-
-def main(argv: Sequence[str] | None = None, today: date | None = None) -> int:
-    """Validate flags.json and fail on an expired flag still fully on (CI)."""
-    parser = argparse.ArgumentParser(prog="python -m flags", description=__doc__)
-    parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH)
-    args = parser.parse_args(argv)
-    try:
-        flags = load_flags(args.path)
-    except FlagsError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    problems = expired_fully_on(flags, today or date.today())
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if not problems:
-        print(f"flags.json: ok ({len(flags.flags)} flags)")
-    return 1 if problems else 0

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from flags import DEFAULT_PATH, FlagsError, expired_fully_on, load_flags
-from flags.definitions import main, parse_flags
+from flags.check import main
+from flags.definitions import parse_flags
 from flags.switches import parse_gate
 from tests.flags.flagfiles import flag, for_workspaces, write
 
