@@ -168,6 +168,9 @@ class Switches:
         self._gates = self._read_gates()
         self._cache: dict[tuple[str, str], Switched] = {}
         self._lock = threading.Lock()
+        self._reloaded = threading.Condition(self._lock)
+        self.generation = 0
+        """How many times the file was reloaded since start."""
         self._domain = f"dd0c-flags-{id(self)}"
         self._provider = FlagdProvider(
             resolver_type=ResolverType.FILE, offline_flag_source_path=str(path)
@@ -195,7 +198,14 @@ class Switches:
             return
         with self._lock:
             self._gates, self._cache = gates, {}
+            self.generation += 1
+            self._reloaded.notify_all()
         logger.info("flags.json reloaded: %d flags", len(gates))
+
+    def wait_reload(self, after: int, timeout: float) -> bool:
+        """Block until the file was reloaded past generation `after` (False on timeout)."""
+        with self._reloaded:
+            return self._reloaded.wait_for(lambda: self.generation > after, timeout)
 
     def evaluate(self, tenant: str, account: str) -> Switched:
         """The flags for one workspace and account (local: no network call)."""

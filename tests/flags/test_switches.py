@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from openfeature.event import ProviderEvent
 
 from engine.detectors import DETECTORS, SIZE_JUMP
 from engine.thresholds import DEFAULT_THRESHOLDS
@@ -89,12 +93,16 @@ async def test_a_changed_file_is_picked_up_without_a_restart(
     path = write(tmp_path / "flags.json", {"detector.sizeJump": flag("detector:sizeJump")})
     switches = start(path, started)
     assert SIZE_JUMP in switches.evaluate("T1", "1").enabled
+    before = switches.generation
     changed = {"detector.sizeJump": flag("detector:sizeJump", "off")}
     path.write_text(json.dumps({"flags": changed}))
-    for _ in range(600):  # the provider polls the file's mtime; up to 60 s under load
+    os.utime(path, (time.time() + 5, time.time() + 5))  # a newer mtime than the first file's
+    for _ in range(3):  # a late event of the first load may come first: wait for the next
+        reloaded = await asyncio.to_thread(switches.wait_reload, before, 60)
+        assert reloaded, "the provider never reloaded the file"
         if SIZE_JUMP not in switches.evaluate("T1", "1").enabled:
             break
-        await asyncio.sleep(0.1)
+        before = switches.generation
     assert SIZE_JUMP not in switches.evaluate("T1", "1").enabled
 
 
@@ -134,3 +142,18 @@ async def test_with_every_flag_off_the_safety_net_still_rates_25_per_hour_critic
     assert verdict is not None and verdict.phase == "mature"
     assert verdict.anomaly is not None and verdict.anomaly.severity == "critical"
     assert verdict.anomaly.signals.get("safetyNet") == 1.0
+
+
+async def test_a_broken_file_keeps_the_last_good_flags(
+    tmp_path: Path, started: list[Switches]
+) -> None:
+    path = write(tmp_path / "flags.json", {"detector.sizeJump": flag("detector:sizeJump")})
+    switches = start(path, started)
+    broken = threading.Event()
+    switches._client.add_handler(ProviderEvent.PROVIDER_ERROR, lambda details: broken.set())
+    path.write_text("{not json")
+    os.utime(path, (time.time() + 5, time.time() + 5))  # a newer mtime than the good file's
+    assert await asyncio.to_thread(broken.wait, 60), "the provider never read the broken file"
+    switches._cache.clear()  # evaluate through the provider again, not from the cache
+    assert SIZE_JUMP in switches.evaluate("T1", "1").enabled
+    assert "detector.sizeJump" in switches.evaluate("T1", "1").flags_on
