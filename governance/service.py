@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from redis.exceptions import RedisError
+
 from governance.decision import Decision, Facts, Mode, decide
 from governance.panic import OFF, PanicState, PanicSwitch
 from governance.policy import Policy, stricter
@@ -178,7 +180,11 @@ class Governance:
         tenant, account = anomaly.tenant_id, anomaly.account_id
         for trip in await self.breaker.record(tenant, account, anomaly.id, rules):
             await self._tripped(trip)
-        opened = await self.breaker.opened(tenant, account)
+        try:
+            opened = await self.breaker.opened(tenant, account)
+        except RedisError as exc:  # a broken Redis never silences an alert
+            logger.warning("circuit breakers unreadable; alert not kept (%s)", type(exc).__name__)
+            return None
         holding = [opened[rule] for rule in rules if rule in opened]
         if not holding:
             return None

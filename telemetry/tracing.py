@@ -77,6 +77,7 @@ def start_tracing(
     key: bytes,
     environ: Mapping[str, str] | None = None,
     exporter: SpanExporter | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> Tracing | None:
     """The tracer exporting over OTLP/HTTP in batches, or None when no endpoint is set.
 
@@ -86,20 +87,20 @@ def start_tracing(
     if exporter is None:
         if not endpoint_set(env):
             return None
-        exporter = _otlp_exporter(env)
+        exporter = _otlp_exporter(env, timeout)
     provider = TracerProvider(resource=Resource.create({"service.name": "dd0c-cost"}))
     provider.add_span_processor(BatchSpanProcessor(exporter))
     return Tracing(provider.get_tracer("dd0c.cost.scoring"), Hasher(key), provider)
 
 
-def _otlp_exporter(env: Mapping[str, str]) -> SpanExporter:
+def _otlp_exporter(env: Mapping[str, str], timeout: float) -> SpanExporter:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-    timeout = None if _has_timeout(env) else DEFAULT_TIMEOUT
+    seconds = None if _has_timeout(env) else timeout  # None: the SDK reads OTEL_*_TIMEOUT
     traces = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "").strip()
     if not traces:
         traces = env["OTEL_EXPORTER_OTLP_ENDPOINT"].strip().rstrip("/") + "/v1/traces"
-    return OTLPSpanExporter(endpoint=traces, timeout=timeout)
+    return OTLPSpanExporter(endpoint=traces, timeout=seconds)
 
 
 def _has_timeout(env: Mapping[str, str]) -> bool:

@@ -213,13 +213,26 @@ async def test_replay_can_drop_instead(store: Store, world: World, redis: aiored
     )
 
 
-async def test_redis_down_never_silences() -> None:
+async def test_redis_down_never_silences(store: Store, flags_file: Path) -> None:
     dead = aioredis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
     clock = Clock(T0)
     breaker = Breaker(dead, "t:dead:", clock)
-    assert await breaker.record("T1", ACCOUNT, "a", [RULE]) == []
-    assert await breaker.open_flags("T1", ACCOUNT) == frozenset()
-    await dead.aclose()
+    switches = Switches(flags_file, breaker=breaker.open_flags)
+    switches.start()
+    try:
+        assert await breaker.record("T1", ACCOUNT, "a", [RULE]) == []
+        assert await breaker.open_flags("T1", ACCOUNT) == frozenset()
+        assert "newRegion" in (await switches.switched("T1", ACCOUNT)).enabled
+        await store.accounts.attach("T1", ACCOUNT, T0)
+        gov = Governance(store, PanicSwitch(dead, "t:dead:"), Policy(governance_mode="audit"),
+                         clock, breaker=breaker, switches=switches)  # fmt: skip
+        for minute in range(6):  # a flood the breaker cannot count: every alert still posts
+            clock.now = T0 + timedelta(minutes=minute)
+            anomaly = await alert(store, clock.now, {"newRegion": 1.0})
+            assert (await gov.decide(anomaly)).delivery == "posted"
+    finally:
+        switches.shutdown()
+        await dead.aclose()
 
 
 def _args(action: str, **extra: str) -> argparse.Namespace:

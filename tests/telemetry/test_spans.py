@@ -41,7 +41,8 @@ async def test_scoring_spans_reach_the_collector_with_the_seed_attributes_and_no
     store: Store,
 ) -> None:
     with otlp_receiver() as (endpoint, received):
-        tracing = start_tracing(KEY, {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint})
+        # A generous timeout: the export must not give up on a loaded machine.
+        tracing = start_tracing(KEY, {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint}, timeout=30)
         assert tracing is not None
         switches = Switches()  # the repository's flags.json
         switches.start()
