@@ -8,11 +8,12 @@ from typing import Any
 
 import orjson
 import pytest
+from pymongo.errors import ServerSelectionTimeoutError
 
 from ingest.messages import Message, Outcome
 from ingest.pipeline import Pipeline
 from pricing import load_catalogue
-from storage import Store
+from storage import Store, StoreUnavailableError
 from telemetry.metrics import METRICS, NAMESPACE, Metrics
 from tests.cloudformation.templates import load_template, resources_of
 from tests.stores import NOW
@@ -91,3 +92,24 @@ def test_a_flush_resets_the_counters_and_still_reports_zeros() -> None:
 def test_an_undeclared_metric_is_refused() -> None:
     with pytest.raises(KeyError, match="undeclared metric 'EventsLost'"):
         Metrics(lambda: NOW).add("EventsLost")
+
+
+async def test_a_store_outage_counts_as_failed_events(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines: list[str] = []
+    metrics = Metrics(lambda: NOW, lines.append)
+    pipeline = Pipeline(store, CATALOGUE, clock=lambda: NOW, metrics=metrics)
+
+    async def down(*args: object, **kwargs: object) -> object:
+        raise ServerSelectionTimeoutError("no servers")
+
+    monkeypatch.setattr(store.events._col, "insert_one", down)  # under the storage boundary
+    body = orjson.dumps(run_instances("e-1", NOW, ["i-1"], "m5.large")).decode()
+    with pytest.raises(StoreUnavailableError):
+        await pipeline.handle(Message("m-1", "rh-1", body, "g"))  # left for redelivery
+    metrics.flush()
+    ingest = (("Service", "ingest"),)
+    emitted = _emitted(lines)
+    assert (emitted[("EventsProcessed", ingest)], emitted[("EventsFailed", ingest)]) == (1, 1)
+    assert emitted[("EventsRejected", ingest)] == 0  # not poison: SQS redelivers it
