@@ -42,6 +42,7 @@ from onboarding.connect import CALLBACK_PATH, CallbackTokens, LinkSettings, call
 from onboarding.validation import aioboto3_factory, validator
 from pricing import Catalogue, load_catalogue
 from scheduler import JobRunner, Scheduler
+from scheduler.coverage import CoverageJob, assumed_role_check
 from scheduler.jobs import Jobs
 from settings import Settings
 from storage import Store, TokenCipher, open_store
@@ -293,10 +294,22 @@ async def _edge(
         _utc_now,
         digest_summary,
         scan_due=lambda: onboarding.scan_due(ZOMBIE_SCAN_EVERY),
+        coverage=_coverage_job(settings, store, services).run,
     )
     runner = JobRunner(redis, settings.redis_prefix, _utc_now)
     scheduler = await _start_scheduler(Scheduler(runner, jobs.build()), stack)
     return _Edge(bolt, callback, scheduler)
+
+
+def _coverage_job(settings: Settings, store: Store, services: SlackServices) -> CoverageJob:
+    """The daily forwarding-coverage check (issue 12), through each account's read-only role."""
+    return CoverageJob(
+        store,
+        ChannelPoster(services, settings.slack_api_url),
+        _utc_now,
+        assumed_role_check(store, _utc_now, settings.aws_endpoint_url or None),
+        template_url=settings.template_url,
+    )
 
 
 async def _start_scheduler(scheduler: Scheduler, stack: contextlib.AsyncExitStack) -> Scheduler:

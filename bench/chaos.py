@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import functools
 import logging
 import random
@@ -361,7 +360,7 @@ def _baseline_diffs(clean: list[Baseline], chaos: list[Baseline]) -> list[str]:
     out = []
     for key, baseline in want.items():
         other = got[key]
-        fields = [f.name for f in dataclasses.fields(baseline)]
+        fields = list(baseline._fields)
         differ = [f for f in fields if getattr(baseline, f) != getattr(other, f)]
         if differ:
             detail = {f: (getattr(baseline, f), getattr(other, f)) for f in differ if f == "stats"}

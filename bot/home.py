@@ -25,6 +25,7 @@ async def publish_home(services: SlackServices, client: Any, tenant: str, user: 
         now=services.clock(),
         learning_days=int(queries.LEARNING_DAYS),
         alert_channel=installed.alert_channel if installed else None,
+        coverage=seen.coverage,
     )
     await client.views_publish(user_id=user, view=view)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.blocks import DigestSummary
@@ -13,6 +13,7 @@ from engine.thresholds import DEFAULT_THRESHOLDS
 from storage import Store
 from storage.accounts import Account
 from storage.anomalies import StoredAnomaly
+from storage.coverage import AccountCoverage
 from storage.resources import BurnRate
 
 LEARNING_DAYS = DEFAULT_THRESHOLDS.maturity_days
@@ -26,6 +27,7 @@ class Overview:
     burn: dict[str, BurnRate]
     open_anomalies: list[StoredAnomaly]
     open_count: int
+    coverage: list[AccountCoverage] = field(default_factory=list)  # accounts with open gaps
 
 
 def learning(accounts: list[Account], now: datetime, days: float = LEARNING_DAYS) -> bool:
@@ -50,7 +52,13 @@ async def overview(store: Store, tenant_id: str, open_limit: int = 50) -> Overvi
     burn = {a.id: await store.resources.burn_rate(tenant_id, a.id) for a in accounts}
     anomalies = await store.anomalies.recent(tenant_id, open_only=True, limit=open_limit)
     count = await store.anomalies.count(tenant_id, open_only=True)
-    return Overview(accounts, burn, anomalies, count)
+    active = {a.id for a in accounts if a.status == "active"}
+    coverage = [
+        c
+        for c in await store.coverage.for_tenant(tenant_id)
+        if c.needs_attention and c.account_id in active
+    ]
+    return Overview(accounts, burn, anomalies, count, coverage)
 
 
 DAY = timedelta(hours=24)

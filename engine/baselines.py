@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from types import MappingProxyType
+from typing import Literal, NamedTuple
 
 from engine.models import COST_INCREASING, CostEvent
 
@@ -84,8 +85,7 @@ def pair_key(principal: str | None, size: str | None) -> str:
     return f"{principal or '?'}|{size or '?'}"
 
 
-@dataclass(frozen=True, slots=True)
-class BaselineKey:
+class BaselineKey(NamedTuple):
     """Which baseline an event belongs to."""
 
     account_id: str
@@ -93,13 +93,20 @@ class BaselineKey:
     resource_type: str
 
 
-@dataclass(frozen=True, slots=True)
-class Baseline:
-    """Everything the scorer knows about one account x service x resource type."""
+_NO_STATS: Mapping[str, Stats] = MappingProxyType({})
+_NO_TIMES: Mapping[str, datetime] = MappingProxyType({})
+
+
+class Baseline(NamedTuple):
+    """Everything the scorer knows about one account x service x resource type.
+
+    Value types on the hot path are NamedTuples: immutable like a frozen dataclass, built
+    several times faster (one event builds a baseline, its stats and a verdict).
+    """
 
     key: BaselineKey
     stats: Stats = Stats()
-    size_stats: Mapping[str, Stats] = field(default_factory=dict)
+    size_stats: Mapping[str, Stats] = _NO_STATS
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     sizes: frozenset[str] = frozenset()
@@ -110,9 +117,9 @@ class Baseline:
     expected_actors: frozenset[str] = frozenset()
     sensitivity: Sensitivity = "medium"
     version: int = BASELINE_VERSION
-    size_first: Mapping[str, datetime] = field(default_factory=dict)
+    size_first: Mapping[str, datetime] = _NO_TIMES
     """When each size was first seen (a size is known once it recurs; see `first_seen_of`)."""
-    pair_first: Mapping[str, datetime] = field(default_factory=dict)
+    pair_first: Mapping[str, datetime] = _NO_TIMES
     """When each (principal, size) pair was first seen."""
     expected_pairs: frozenset[str] = frozenset()
     """(principal, size) pairs a user marked expected: only these exact pairs are silenced."""
@@ -124,8 +131,7 @@ class Baseline:
         return max((now - self.first_seen).total_seconds() / 86400.0, 0.0)
 
 
-@dataclass(frozen=True, slots=True)
-class BaselineDelta:
+class BaselineDelta(NamedTuple):
     """One event's contribution to its baseline."""
 
     key: BaselineKey
@@ -219,8 +225,7 @@ def mark_expected(baseline: Baseline, size: str | None, principal: str | None) -
     silences an alert, so marking (m5.large, role/ci) and (p4d.24xlarge, user/alice) never
     silences a p4d.24xlarge launched by role/ci.
     """
-    return replace(
-        baseline,
+    return baseline._replace(
         expected_sizes=_with(baseline.expected_sizes, size),
         expected_actors=_with(baseline.expected_actors, principal),
         expected_pairs=_with(baseline.expected_pairs, pair_key(principal, size)),
@@ -229,4 +234,4 @@ def mark_expected(baseline: Baseline, size: str | None, principal: str | None) -
 
 def with_sensitivity(baseline: Baseline, sensitivity: Sensitivity) -> Baseline:
     """The same baseline scored at another sensitivity."""
-    return replace(baseline, sensitivity=sensitivity)
+    return baseline._replace(sensitivity=sensitivity)

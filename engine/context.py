@@ -8,13 +8,12 @@ in-memory `Inventory`; the service will answer from its stored live-resource inv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from engine.models import COST_INCREASING, CostEvent
 
 
-@dataclass(frozen=True, slots=True)
-class KnownResource:
+class KnownResource(NamedTuple):
     """What an earlier event told us about one resource."""
 
     size: str | None

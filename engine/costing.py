@@ -7,7 +7,7 @@ is only used where the note says so (Spot at the on-demand rate, Lambda memory u
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from engine.models import COST_INCREASING
 from engine.parsers import Draft
@@ -20,8 +20,7 @@ ENDS_NOTE = "ends spending; nothing started"
 CONFIGURES_NOTE = "a configuration: nothing runs until a launch or endpoint uses it"
 
 
-@dataclass(frozen=True, slots=True)
-class Priced:
+class Priced(NamedTuple):
     """Unit and total hourly cost (None when unknown) and the caveats."""
 
     unit: float | None

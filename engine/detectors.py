@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from itertools import repeat
 from operator import sub
 from typing import NamedTuple
@@ -64,13 +65,19 @@ class State(NamedTuple):
     """The principal's calls in the rate window, this one included (`with_rates`)."""
     settled: int = 0
     """The busiest window of its settled history (`with_rates`)."""
+    history: bool = False
+    """The principal has a settled history (`with_rates`): its novelties can mean something."""
+    mature: bool = False
+    """The account has been watched long enough (`with_rates`)."""
 
 
 def with_rates(event: CostEvent, s: State, t: Thresholds) -> State:
-    """The state with the event's call-rate figures computed once."""
+    """The state with the facts every detector reads computed once (rates, history, maturity)."""
+    now = event.event_time
     return State(
         s.baseline, s.principal, s.account, s.enabled,
         rate_window(event, s, t), settled_rate(event, s, t),
+        _has_history(s.principal, now, t), account_mature(s.account, now, t),
     )  # fmt: skip
 
 
@@ -111,14 +118,10 @@ def new_region(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
     now, region, h = event.event_time, event.region, t.recurrence_hours
     acct, who = s.account, s.principal
     new_for_account = (
-        acct is not None
-        and account_mature(acct, now, t)
-        and not seen_before(acct.regions, region, now, h)
+        acct is not None and s.mature and not seen_before(acct.regions, region, now, h)
     )
     new_for_principal = (
-        who is not None
-        and _has_history(who, now, t)
-        and not seen_before(who.regions, region, now, h)
+        who is not None and s.history and not seen_before(who.regions, region, now, h)
     )
     if not (new_for_account or new_for_principal):
         return None
@@ -181,9 +184,9 @@ def settled_rate(event: CostEvent, s: State, t: Thresholds) -> int:
 
 def rate_burst(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
     """Far more calls in a short window than the principal ever made."""
-    p, now = s.principal, event.event_time
+    p = s.principal
     calls = s.window
-    if p is not None and _has_history(p, now, t):
+    if p is not None and s.history:
         usual = max(p.rate_max, s.settled, 1)
         burst = calls >= t.rate_min_calls and calls > t.rate_factor * usual
     else:
@@ -224,7 +227,7 @@ def size_jump(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
 def new_principal(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
     """A principal with long-term credentials (IAM user, root) never seen in a mature account."""
     now = event.event_time
-    if event.actor.type not in LONG_TERM_CREDENTIALS or not account_mature(s.account, now, t):
+    if event.actor.type not in LONG_TERM_CREDENTIALS or not s.mature:
         return None
     p = s.principal
     if p is not None and p.known_since(now, t.recurrence_hours):
@@ -250,7 +253,7 @@ def _unfamiliar(
 ) -> str | None:
     """The usual values when `value` is new to a principal with a concentrated history."""
     p = s.principal
-    if p is None or not _has_history(p, now, t):
+    if p is None or not s.history:
         return None
     known: Mapping[str, datetime] = getattr(p, seen)
     if not _novel_origin(p, known, value, limit, t, now):
@@ -295,8 +298,20 @@ _ALL: dict[str, Detector] = {
 _AFTER_EXPECTED = frozenset({NEW_REGION, COUNT_BURST, RATE_BURST, UNFAMILIAR_ORIGIN})
 
 
+@lru_cache(maxsize=256)
+def _chosen(enabled: frozenset[str], expected: bool) -> tuple[Detector, ...]:
+    names = enabled & _AFTER_EXPECTED if expected else enabled
+    return tuple(_ALL[name] for name in DETECTORS if name in names)
+
+
 def findings(event: CostEvent, s: State, t: Thresholds, expected: bool) -> tuple[Finding, ...]:
-    """Every enabled detector's finding for the event."""
-    names = s.enabled & _AFTER_EXPECTED if expected else s.enabled
-    out = (_ALL[name](event, s, t) for name in DETECTORS if name in names)
-    return tuple(f for f in out if f is not None)
+    """Every enabled detector's finding for the event, in `DETECTORS` order.
+
+    `s` comes from `with_rates` (its rates, history and maturity are read, not recomputed).
+    """
+    out = []
+    for detect in _chosen(s.enabled, expected):
+        found = detect(event, s, t)
+        if found is not None:
+            out.append(found)
+    return tuple(out)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from engine.baselines import BaselineDelta, BaselineKey, delta_for
 from engine.models import COST_INCREASING, CostEvent
@@ -29,8 +30,7 @@ class StateKeys:
     account: ProfileKey
 
 
-@dataclass(frozen=True, slots=True)
-class Learning:
+class Learning(NamedTuple):
     """What the event teaches, applied once each after the verdict is stored."""
 
     baseline: BaselineDelta | None

@@ -9,13 +9,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, Final
+from functools import lru_cache
+from typing import Annotated, Any, Final
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SkipValidation,
+    TypeAdapter,
+    ValidationError,
+)
 
 from engine.errors import NormalizeError
 
 JsonDict = dict[str, Any]
+# A JSON object as decoded: its keys are strings already, so it is only type-checked (by
+# `parse_record`), never copied key by key.
+_Object = Annotated[JsonDict | None, SkipValidation]
 
 # CloudTrail began in 2013; AWS in 2006. A time outside these bounds is not a real API call, and
 # letting it through would overflow datetime arithmetic downstream (retention, baselines' ages).
@@ -58,45 +70,33 @@ class UserIdentity(_Lenient):
 
 
 class CloudTrailRecord(_Lenient):
-    """One CloudTrail record; unknown fields are ignored."""
+    """One CloudTrail record; unknown fields are ignored. Build it with `parse_record`.
+
+    `parse_record` prepares the parts pydantic would be slow at (the time, the identity that
+    repeats all day, the free-form objects) in one pass of plain Python, then validates the rest.
+    """
 
     event_id: str | None = Field(default=None, alias="eventID")
     event_name: str = Field(alias="eventName")
     event_source: str = Field(alias="eventSource")
     event_time: datetime = Field(alias="eventTime")
+    """UTC, between EARLIEST_EVENT_TIME and LATEST_EVENT_TIME (checked by `parse_record`)."""
     event_type: str | None = Field(default=None, alias="eventType")
     aws_region: str = Field(alias="awsRegion")
     recipient_account_id: str | None = Field(default=None, alias="recipientAccountId")
     user_identity: UserIdentity = Field(default_factory=UserIdentity, alias="userIdentity")
-    request: JsonDict | None = Field(
+    request: _Object = Field(
         default=None, validation_alias=AliasChoices("requestParameters", "RequestParameters")
     )
-    response: JsonDict | None = Field(
+    response: _Object = Field(
         default=None, validation_alias=AliasChoices("responseElements", "ResponseElements")
     )
-    service_event_details: JsonDict | None = Field(default=None, alias="serviceEventDetails")
+    service_event_details: _Object = Field(default=None, alias="serviceEventDetails")
     source_ip_address: Any = Field(default=None, alias="sourceIPAddress")
     user_agent: Any = Field(default=None, alias="userAgent")
     error_code: str | None = Field(default=None, alias="errorCode")
     error_message: str | None = Field(default=None, alias="errorMessage")
     api_version: str | None = Field(default=None, alias="apiVersion")
-
-    @field_validator("event_time", mode="before")
-    @classmethod
-    def _lenient_time(cls, value: Any) -> Any:
-        """Accept the variants exporters write; CloudTrail times are UTC."""
-        return _normalise_time(value) if isinstance(value, str) else value
-
-    @field_validator("event_time")
-    @classmethod
-    def _utc(cls, value: datetime) -> datetime:
-        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        if not EARLIEST_EVENT_TIME <= value < LATEST_EVENT_TIME:
-            raise ValueError(
-                f"{value.isoformat()} is outside {EARLIEST_EVENT_TIME.year}–"
-                f"{LATEST_EVENT_TIME.year - 1}"
-            )
-        return value
 
     @property
     def account_id(self) -> str | None:
@@ -105,22 +105,111 @@ class CloudTrailRecord(_Lenient):
 
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
+_DATETIME: Final = TypeAdapter(datetime)
+_OBJECTS: Final = (
+    "requestParameters", "RequestParameters", "responseElements", "ResponseElements",
+    "serviceEventDetails",
+)  # fmt: skip
+_TEXT: Final = frozenset({str, type(None)})
 
 
 def _normalise_time(value: str) -> str:
     """'2024-12-16 18:41:07.000000000' -> '2024-12-16T18:41:07.000000' (at most microseconds)."""
-    if len(value) == 20 and value[10] == "T":
-        return value  # the usual 2026-11-02T03:04:05Z
     text = value.strip()
     if len(text) > 10 and text[10] == " ":
         text = f"{text[:10]}T{text[11:]}"
     return _FRACTION.sub(r"\1", text)
 
 
+def _event_time(value: Any) -> datetime:
+    """The record's time in UTC; the variants exporters write are accepted (UTC when naive)."""
+    when: datetime | None = None
+    if isinstance(value, str) and len(value) == 20 and value[10] == "T" and value[19] == "Z":
+        try:  # the usual 2026-11-02T03:04:05Z
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            when = None
+    if when is None:
+        try:
+            parsed = _DATETIME.validate_python(
+                _normalise_time(value) if isinstance(value, str) else value
+            )
+        except ValidationError as exc:
+            raise NormalizeError(
+                f"malformed CloudTrail record: eventTime: {exc.errors()[0]['msg']}"
+            ) from None
+        when = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if not EARLIEST_EVENT_TIME <= when < LATEST_EVENT_TIME:
+        raise NormalizeError(
+            f"malformed CloudTrail record: eventTime: {when.isoformat()} is outside "
+            f"{EARLIEST_EVENT_TIME.year}–{LATEST_EVENT_TIME.year - 1}"
+        )
+    return when
+
+
+_IDENTITY_KEYS: Final = ("type", "arn", "principalId", "accountId", "userName", "invokedBy")
+_ISSUER_KEYS: Final = ("type", "arn", "userName")
+
+
+def _shared_identity(value: Any) -> Any:
+    """A cached `UserIdentity` for an identity made of text fields; anything else as given.
+
+    Only the fields the model reads make the cache key, so the per-call parts (access key,
+    session creation date) do not defeat it; an identity with another shape goes to pydantic
+    unchanged and fails there with its usual message.
+    """
+    if type(value) is not dict:
+        return value
+    get = value.get
+    fields = (get("type"), get("arn"), get("principalId"), get("accountId"), get("userName"),
+              get("invokedBy"))  # fmt: skip
+    context = get("sessionContext")
+    issued: tuple[Any, ...] | None = None
+    if context is not None:
+        if type(context) is not dict:
+            return value
+        issuer = context.get("sessionIssuer")
+        if issuer is not None:
+            if type(issuer) is not dict:
+                return value
+            issued = (issuer.get("type"), issuer.get("arn"), issuer.get("userName"))
+            if not {type(issued[0]), type(issued[1]), type(issued[2])} <= _TEXT:
+                return value
+    if not {type(v) for v in fields} <= _TEXT:
+        return value
+    return _identity(fields, context is not None, issued)
+
+
+@lru_cache(maxsize=4096)
+def _identity(
+    fields: tuple[str | None, ...], has_context: bool, issued: tuple[str | None, ...] | None
+) -> UserIdentity:
+    data: JsonDict = {k: v for k, v in zip(_IDENTITY_KEYS, fields, strict=True) if v is not None}
+    if has_context:
+        data["sessionContext"] = (
+            {"sessionIssuer": dict(zip(_ISSUER_KEYS, issued, strict=True))} if issued else {}
+        )
+    return UserIdentity.model_validate(data)
+
+
+def _prepared(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The record with its time parsed and its identity shared; free-form parts type-checked."""
+    for key in _OBJECTS:
+        value = raw.get(key)
+        if value is not None and type(value) is not dict:
+            raise NormalizeError(f"malformed CloudTrail record: {key}: not a JSON object")
+    data = dict(raw)
+    if "eventTime" in data:
+        data["eventTime"] = _event_time(data["eventTime"])
+    if "userIdentity" in data:
+        data["userIdentity"] = _shared_identity(data["userIdentity"])
+    return data
+
+
 def parse_record(raw: Mapping[str, Any]) -> CloudTrailRecord:
     """Validate one raw record, translating pydantic's error into a one-line reason."""
     try:
-        return CloudTrailRecord.model_validate(raw)
+        return CloudTrailRecord.model_validate(_prepared(raw))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "record"

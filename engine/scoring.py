@@ -15,7 +15,6 @@ afterwards (`engine.process.learning`), so an event is never compared with itsel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
@@ -52,8 +51,7 @@ class Signals(NamedTuple):
     """The cost is above the baseline's mean: a new size then counts (a cheaper one does not)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What the scorer decided and why (feeds the anomaly record and the scoring span)."""
 
     anomaly: Anomaly | None
@@ -90,20 +88,20 @@ def _z(cost: float, ref: Stats, t: Thresholds) -> float:
     return (cost - ref.mean) / floor
 
 
-def _size_known(event: CostEvent, b: Baseline, now: datetime, t: Thresholds) -> bool:
-    """Seen here before the recurrence window, marked expected, or another generation of one."""
+def _size_known(event: CostEvent, b: Baseline, settled: datetime) -> bool:
+    """Seen here before `settled` (the recurrence window), marked expected, or a sibling size."""
     size = event.size
     if size is None or size in b.expected_sizes:
         return True
     first = first_seen_of(b.size_first, b.sizes, size, b.first_seen)
-    if first is not None and first <= now - timedelta(hours=t.recurrence_hours):
+    if first is not None and first <= settled:
         return True
     return sibling(size, b.sizes) is not None
 
 
-def _repeat(b: Baseline, pair: str, now: datetime, t: Thresholds) -> bool:
+def _repeat(b: Baseline, pair: str, settled: datetime) -> bool:
     first = first_seen_of(b.pair_first, b.pairs, pair, b.first_seen)
-    return first is not None and first <= now - timedelta(hours=t.recurrence_hours)
+    return first is not None and first <= settled
 
 
 def _expected(event: CostEvent, baseline: Baseline | None) -> bool:
@@ -142,17 +140,18 @@ def signals_for(
             z, mean = _z(event.estimated_hourly_cost, ref, t), ref.mean
             above = event.estimated_hourly_cost > ref.max * t.z_above_max
     cost = event.estimated_hourly_cost or 0.0
+    recurred = now - timedelta(hours=t.recurrence_hours)
     return Signals(
         above_max=above,
         above_mean=cost >= baseline.stats.mean,
         z=z,
         reference_mean=mean,
-        size_novel=not _size_known(event, baseline, now, t),
+        size_novel=not _size_known(event, baseline, recurred),
         actor_novel=not actor_known,
         region_novel=event.region not in baseline.regions,
         expected=expected,
         pair_seen=pair in baseline.pairs,
-        repeat=_repeat(baseline, pair, now, t),
+        repeat=_repeat(baseline, pair, recurred),
         fired=fired,
         rate_window=window,
         rate_settled=settled,
@@ -280,6 +279,13 @@ def _learning_reason(event: CostEvent, level: Level, s: Signals, days: float, co
     )
 
 
+def _strong(found: tuple[Finding, ...]) -> bool:
+    for f in found:
+        if f.strong:
+            return True
+    return False
+
+
 def _cold(event: CostEvent, state: State, now: datetime, t: Thresholds) -> Verdict:
     baseline = state.baseline
     cost = event.estimated_hourly_cost or 0.0
@@ -288,7 +294,7 @@ def _cold(event: CostEvent, state: State, now: datetime, t: Thresholds) -> Verdi
     days = baseline.age_days(now) if baseline else 0.0
     count = baseline.stats.count if baseline else 0
     banded = _cold_band(event, signals, t)
-    level = _at_least(banded, "warning") if any(f.strong for f in found) else banded
+    level = _at_least(banded, "warning") if _strong(found) else banded
     if level is None:
         return Verdict(None, "cold-start", signals, days, count, fast_path=False)
     reasons = [f.reason for f in found]
@@ -322,7 +328,8 @@ def _mature(event: CostEvent, state: State, now: datetime, t: Thresholds) -> Ver
     signals = signals_for(event, baseline, t, now, found, state)
     z_threshold = t.z[baseline.sensitivity]
     score = min(1.0, composite(signals, z_threshold, t) + sum(f.weight for f in found))
-    level = _mature_level(cost, score, any(f.strong for f in found), t)
+    strong = _strong(found)
+    level = _mature_level(cost, score, strong, t)
     reasons: list[str] = []
     net = _safety_net_applies(event, signals, t)
     if net:
@@ -335,7 +342,7 @@ def _mature(event: CostEvent, state: State, now: datetime, t: Thresholds) -> Ver
     reasons += _z_reason(signals, z_threshold * (t.expected_z_factor if signals.expected else 1))
     if not signals.expected:
         reasons += _novelty_reasons(event, signals)
-    floor = 1.0 if net else (0.5 if any(f.strong for f in found) else 0.0)
+    floor = 1.0 if net else (0.5 if strong else 0.0)
     anomaly = Anomaly(
         severity=level,
         score=round(max(score, floor), 3),

@@ -40,7 +40,7 @@ SEED_FIELDS = (
     "timestamp",
     "author",
 )
-HASHED_FROM = 5
+HASHED_FROM = 6
 """The first log number that must record `covers` and `hashes` (the check's introduction)."""
 PRINT_COMMAND = "python -m governance.decisions --print"
 

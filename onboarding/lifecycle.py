@@ -233,6 +233,7 @@ def _deleters(store: Store) -> dict[str, Callable[[str, str], Awaitable[int]]]:
         "profiles": store.profiles.delete_account,
         "anomalies": store.anomalies.delete_account,
         "resources": store.resources.delete_account,
+        "coverage": store.coverage.delete_account,
     }
 
 

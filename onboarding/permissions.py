@@ -1,29 +1,36 @@
 """Every IAM action dd0c performs with the customer's assumed `dd0c-cost-readonly` role.
 
-The role's permissions are written once, in `cloudformation/dd0c-cost-readonly.yaml`;
-`tests/cloudformation/test_readonly_template.py` checks that each action below is allowed
-there and that the template grants nothing broader than read-only. Code that calls AWS with
-the assumed role (zombie scan, enrichment, connection validation) adds its actions here, keeping
-each set a plain sorted literal, then to the template if the test says it is not granted yet.
+Each feature declares the actions it calls in `FEATURE_ACTIONS` (one sorted literal per feature;
+a new feature is one new entry). The role's policy in `cloudformation/dd0c-cost-readonly.yaml`
+grants exactly `GRANTED_ACTIONS`, with no wildcard: `tests/cloudformation/test_readonly_template.py`
+compares the two sets, and the tests that drive each feature against moto check that every call
+it makes is in its feature's list. The permission table in `cloudformation/README.md` gives each
+action its reason.
 """
 
 from __future__ import annotations
 
-ASSUMED_ROLE_ACTIONS: frozenset[str] = frozenset(
-    {
-        "cloudwatch:GetMetricData",
-        "ec2:DescribeAddresses",
-        "ec2:DescribeInstances",
-        "ec2:DescribeRegions",
-        "ec2:DescribeSnapshots",
-        "ec2:DescribeVolumes",
-        "elasticloadbalancing:DescribeLoadBalancers",
-        "elasticloadbalancing:DescribeTargetGroups",
-        "elasticloadbalancing:DescribeTargetHealth",
-        "rds:DescribeDBInstances",
-        "sts:GetCallerIdentity",
-    }
-)
+FEATURE_ACTIONS: dict[str, frozenset[str]] = {
+    # onboarding.validation: who the role is, and a harmless read it must allow
+    "validation": frozenset({"ec2:DescribeRegions", "sts:GetCallerIdentity"}),
+    # onboarding.zombies: idle, still-billed resources in every enabled region
+    "zombie-scan": frozenset(
+        {
+            "ec2:DescribeAddresses",
+            "ec2:DescribeInstances",
+            "ec2:DescribeRegions",
+            "ec2:DescribeSnapshots",
+            "ec2:DescribeVolumes",
+            "elasticloadbalancing:DescribeLoadBalancers",
+            "elasticloadbalancing:DescribeTargetGroups",
+            "elasticloadbalancing:DescribeTargetHealth",
+        }
+    ),
+    # onboarding.coverage: every enabled region forwards events (rules present, instances seen)
+    "coverage": frozenset({"ec2:DescribeInstances", "ec2:DescribeRegions", "events:ListRules"}),
+}
+
+ASSUMED_ROLE_ACTIONS: frozenset[str] = frozenset().union(*FEATURE_ACTIONS.values())
 
 # Calls every AWS identity may make whatever its policies say: the template need not grant them.
 NO_PERMISSION_NEEDED: frozenset[str] = frozenset(
@@ -31,3 +38,6 @@ NO_PERMISSION_NEEDED: frozenset[str] = frozenset(
         "sts:GetCallerIdentity",
     }
 )
+
+# Exactly what the role's policy grants.
+GRANTED_ACTIONS: frozenset[str] = ASSUMED_ROLE_ACTIONS - NO_PERMISSION_NEEDED

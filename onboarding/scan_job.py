@@ -19,7 +19,11 @@ SESSION_NAME = "dd0c-cost-zombie-scan"
 
 
 def assumed_session_factory(
-    role_arn: str, external_id: str, *, endpoint_url: str | None = None
+    role_arn: str,
+    external_id: str,
+    *,
+    endpoint_url: str | None = None,
+    session_name: str = SESSION_NAME,
 ) -> Callable[[], Awaitable[aioboto3.Session]]:
     """A factory of sessions acting as the customer's read-only role (AssumeRole + ExternalId)."""
 
@@ -28,7 +32,7 @@ def assumed_session_factory(
         async with client("sts", region_name=HOME_REGION, endpoint_url=endpoint_url) as sts:
             answer = await sts.assume_role(
                 RoleArn=role_arn,
-                RoleSessionName=SESSION_NAME,
+                RoleSessionName=session_name,
                 ExternalId=external_id,
                 DurationSeconds=3600,
             )

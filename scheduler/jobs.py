@@ -4,6 +4,7 @@
     promotion      daily    06:00 UTC: strict accounts promoted to audit, announced in the channel
     purge          hourly   disconnected accounts' data deleted (promised within 72 hours)
     zombie-scan    weekly   Monday 07:00 UTC: every active account scanned for idle resources
+    coverage       daily    08:00 UTC: every active account's regions without forwarding rules
     snooze-expiry  minutely snoozes that ended: anomaly re-opened, its card says so
 
 Each job checks its fence before each side effect and treats accounts and tenants one by one:
@@ -66,6 +67,7 @@ class Jobs:
     clock: Callable[[], datetime]
     digest: DigestBuilder
     scan_due: Callable[[], Awaitable[int]] | None = None
+    coverage: Callable[[Fence], Awaitable[None]] | None = None  # scheduler.coverage
 
     def build(self) -> list[Job]:
         """Every job with its period."""
@@ -82,6 +84,16 @@ class Jobs:
                     "week",
                     self.scan,
                     offset=timedelta(hours=7),
+                    lease=timedelta(hours=1),
+                )
+            )
+        if self.coverage is not None:
+            jobs.append(
+                Job(
+                    "coverage",
+                    "day",
+                    self.coverage,
+                    offset=timedelta(hours=8),
                     lease=timedelta(hours=1),
                 )
             )

@@ -17,6 +17,7 @@ from storage import (
     anomalies,
     audit,
     baselines,
+    coverage,
     events,
     installations,
     profiles,
@@ -38,6 +39,7 @@ class Index:
 ASC, DESC = 1, -1
 
 INDEXES: tuple[Index, ...] = (
+    Index(coverage.COLLECTION, "tenant", (("tenantId", ASC), ("_id", ASC))),
     Index(accounts.COLLECTION, "tenant", (("tenantId", ASC), ("_id", ASC))),
     # The purge job's cross-tenant query: accounts waiting for their data to be deleted.
     Index(

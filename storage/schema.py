@@ -7,6 +7,7 @@ from storage import (
     anomalies,
     audit,
     baselines,
+    coverage,
     events,
     installations,
     profiles,
@@ -29,6 +30,7 @@ DOCUMENTS: dict[str, type[Document]] = {
     installations.BOTS: installations.StoredBot,
     installations.INSTALLATIONS: installations.StoredInstallation,
     installations.OAUTH_STATES: installations.OAuthState,
+    coverage.COLLECTION: coverage.AccountCoverage,
 }
 
 

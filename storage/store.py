@@ -10,6 +10,7 @@ from storage.anomalies import Anomalies
 from storage.audit import AuditLog
 from storage.baselines import Baselines
 from storage.client import Connection, connect, in_process
+from storage.coverage import Coverage
 from storage.crypto import TokenCipher
 from storage.events import Events
 from storage.indexes import ensure_indexes
@@ -37,6 +38,7 @@ class Store:
     rejects: Rejects
     installations: Installations
     oauth_states: OAuthStates
+    coverage: Coverage
 
     @classmethod
     def on(cls, connection: Connection, cipher: TokenCipher | None = None) -> Store:
@@ -55,6 +57,7 @@ class Store:
             rejects=Rejects(db),
             installations=Installations(db, cipher),
             oauth_states=OAuthStates(db),
+            coverage=Coverage(db),
         )
 
     @property

@@ -29,10 +29,12 @@ from bot.blocks._accounts import (
 )
 from bot.blocks._format import as_utc, compact_line, slack_date
 from bot.blocks.alert import anomaly_buttons
+from bot.blocks.coverage import coverage_text
 from bot.blocks.limits import HOME_BLOCKS_MAX, SECTION_TEXT_MAX, more
 from bot.blocks.message import context, header, section
 from storage.accounts import Account
 from storage.anomalies import StoredAnomaly
+from storage.coverage import AccountCoverage
 from storage.resources import BurnRate
 
 CONNECT_ACTION_ID = "open_connect"
@@ -139,6 +141,7 @@ def home_view(
     now: datetime,
     learning_days: int = 14,
     alert_channel: str | None = None,
+    coverage: Sequence[AccountCoverage] = (),
 ) -> dict[str, Any]:
     """The Home tab view payload (views.publish), at most 100 blocks whatever the input."""
     mode = _mode(accounts, paused, now, learning_days)
@@ -147,6 +150,7 @@ def home_view(
         header("dd0c/cost"),
         section(PAUSED_BANNER if paused else mode_line(mode, accounts, now, learning_days)),
         section(f"*AWS accounts*\n{lines}" if accounts else NO_ACCOUNTS),
+        *([section(blind)] if (blind := coverage_text(coverage)) else []),
         _connect(accounts),
         _channel(alert_channel),
         _facts(burn, len(open_anomalies)),

@@ -9,9 +9,11 @@ from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot.blocks._accounts import account_lines, burn_text, mode_line, total_burn
 from bot.blocks._format import slack_date
+from bot.blocks.coverage import coverage_text
 from bot.blocks.limits import SECTION_TEXT_MAX, plural
 from bot.blocks.message import Message, context, fallback, header, section
 from storage.accounts import Account
+from storage.coverage import AccountCoverage
 from storage.resources import BurnRate
 
 EMPTY_STATE = (
@@ -29,6 +31,11 @@ def _facts(total: BurnRate, open_anomalies: int, accounts: int) -> SectionBlock:
     return SectionBlock(fields=fields)
 
 
+def _blind_spots(coverage: Sequence[AccountCoverage]) -> list[Block]:
+    text = coverage_text(coverage)
+    return [section(text)] if text else []
+
+
 def status_message(
     accounts: Sequence[Account],
     burn: Mapping[str, BurnRate],
@@ -36,6 +43,8 @@ def status_message(
     mode: str,
     now: datetime,
     learning_days: int = 14,
+    *,
+    coverage: Sequence[AccountCoverage] = (),
 ) -> Message:
     """The reply to `/dd0c status` (`burn` is by account id; `mode`: on, learning or paused)."""
     mode_text = mode_line(mode, accounts, now, learning_days)
@@ -48,6 +57,7 @@ def status_message(
     blocks += [
         _facts(total, open_anomalies, len(accounts)),
         section(f"*Connected accounts*\n{lines}"),
+        *_blind_spots(coverage),
         context(f"As of {slack_date(now)} · ≈$/month assumes 730 hours"),
     ]
     text = (

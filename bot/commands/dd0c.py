@@ -83,7 +83,15 @@ async def _status(services: SlackServices, tenant: str, words: list[str]) -> Mes
     seen = await queries.overview(services.store, tenant, open_limit=1)
     mode = queries.mode(seen.accounts, now, await services.paused(tenant))
     learning_days = int(queries.LEARNING_DAYS)
-    return status_message(seen.accounts, seen.burn, seen.open_count, mode, now, learning_days)
+    return status_message(
+        seen.accounts,
+        seen.burn,
+        seen.open_count,
+        mode,
+        now,
+        learning_days,
+        coverage=seen.coverage,
+    )
 
 
 async def anomalies_page(services: SlackServices, tenant: str, query: Query) -> Message:

@@ -3,9 +3,9 @@
 Three contracts are checked against `cloudformation/dd0c-cost-readonly.yaml`, read with cfn-lint's
 loader as the platform test does:
 
-- the role: only dd0c's account, only with the ExternalId; every action in
-  `onboarding.permissions.ASSUMED_ROLE_ACTIONS` is allowed (IAM wildcard matching) and nothing
-  granted is a write or a known data/secret read;
+- the role: only dd0c's account, only with the ExternalId; it grants exactly
+  `onboarding.permissions.GRANTED_ACTIONS` (no wildcard, no unused action), and nothing granted
+  is a write or a known data/secret read;
 - the forwarding rules: one per eventSource, together matching exactly `engine.SUPPORTED_EVENTS`
   (the test prints the YAML to paste when the engine's list changes);
 - the callback function: standard library only, and run for real against a local HTTP server
@@ -30,7 +30,12 @@ import pytest
 from cfnlint.decode import cfn_yaml  # type: ignore[import-untyped]
 
 from engine import SUPPORTED_EVENTS
-from onboarding.permissions import ASSUMED_ROLE_ACTIONS, NO_PERMISSION_NEEDED
+from onboarding.permissions import (
+    ASSUMED_ROLE_ACTIONS,
+    FEATURE_ACTIONS,
+    GRANTED_ACTIONS,
+    NO_PERMISSION_NEEDED,
+)
 from tests.cloudformation.templates import load_template, resources_of
 from tests.fixtures import CLOUDTRAIL, load
 
@@ -67,6 +72,11 @@ READ_ONLY_EXCEPTIONS: frozenset[str] = frozenset()
 NEVER_GRANTED = (
     "lambda:GetFunction",  # returns a pre-signed link to the function's code
     "lambda:GetLayerVersion",
+    "lambda:GetFunctionConfiguration",  # environment variables, which often hold secrets
+    "lambda:ListFunctions",  # the same environment variables, for every function
+    "ec2:DescribeInstanceAttribute",  # the userData attribute: boot scripts with secrets
+    "ec2:DescribeLaunchTemplateVersions",  # UserData again, inside each launch template
+    "rds:DescribeDBLogFiles",
     "ec2:GetPasswordData",
     "ec2:GetConsoleOutput",
     "ec2:GetConsoleScreenshot",
@@ -103,6 +113,15 @@ def _one(template: dict[str, Any], kind: str) -> tuple[str, dict[str, Any]]:
 
 def _get_att(logical_id: str, attribute: str) -> dict[str, Any]:
     return {"Fn::GetAtt": [logical_id, attribute]}
+
+
+def _forwarding_rules(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The rules forwarding CloudTrail events (not the sync function's schedule)."""
+    return {
+        rule_id: rule
+        for rule_id, rule in resources_of(template, "AWS::Events::Rule").items()
+        if "EventPattern" in rule["Properties"]
+    }
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -191,6 +210,38 @@ def test_every_action_the_product_calls_is_granted(template: dict[str, Any], act
     assert _is_allowed(_readonly_statements(template), action), (
         f"{action} is in onboarding.permissions.ASSUMED_ROLE_ACTIONS but not granted by "
         f"{READONLY.name}: add it to the ReadOnlyPolicy's Action list"
+    )
+
+
+def test_the_role_grants_exactly_the_actions_the_code_uses(template: dict[str, Any]) -> None:
+    granted = _granted(_readonly_statements(template), "Allow")
+    wildcards = [g for g in granted if "*" in g or "?" in g]
+    assert not wildcards, f"{wildcards}: name each action the code calls instead"
+    assert len(granted) == len(set(granted)), "an action is granted twice"
+    unused = sorted(set(granted) - GRANTED_ACTIONS)
+    missing = sorted(GRANTED_ACTIONS - set(granted))
+    assert not unused, f"{unused}: granted, but no feature in onboarding.permissions calls it"
+    assert not missing, f"{missing}: called (onboarding.permissions), not granted: add them"
+
+
+def test_every_feature_declares_sorted_known_actions() -> None:
+    for feature, actions in FEATURE_ACTIONS.items():
+        assert actions, feature
+        for action in actions:
+            assert re.fullmatch(r"[a-z0-9-]+:[A-Z][A-Za-z0-9]+", action), (feature, action)
+    assert frozenset().union(*FEATURE_ACTIONS.values()) == ASSUMED_ROLE_ACTIONS
+
+
+def test_readme_gives_every_granted_action_a_reason() -> None:
+    readme = (ROOT / "cloudformation" / "README.md").read_text()
+    rows = {
+        match.group(1)
+        for match in re.finditer(r"^\| `([a-z0-9-]+:[A-Za-z0-9]+)` \|", readme, flags=re.M)
+    }
+    missing, extra = sorted(GRANTED_ACTIONS - rows), sorted(rows - GRANTED_ACTIONS)
+    assert not missing and not extra, (
+        "cloudformation/README.md's permission table must list exactly the granted actions: "
+        f"missing {missing}, extra {extra}"
     )
 
 
@@ -285,22 +336,24 @@ def test_every_engine_event_source_has_a_checked_eventbridge_source() -> None:
 def test_rules_forward_exactly_the_engine_events(template: dict[str, Any]) -> None:
     expected_yaml = _rules_yaml(_expected_events())
     expected = cfn_yaml.loads("Resources:\n" + expected_yaml)["Resources"]
-    actual = resources_of(template, "AWS::Events::Rule")
+    actual = _forwarding_rules(template)
     if actual != expected:
         depends_on = "".join(f"      - {rule_id}\n" for rule_id in ["ReadOnlyPolicy", *expected])
         rule_arns = "".join(f"        - !GetAtt {rule_id}.Arn\n" for rule_id in expected)
+        rule_refs = "".join(f"        - !Ref {rule_id}\n" for rule_id in expected)
         pytest.fail(
             f"{READONLY.name}'s forwarding rules differ from engine.SUPPORTED_EVENTS. Replace "
             "the Forward*Rule resources with:\n\n"
             f"{expected_yaml}\n"
             f"and OnboardingCallback's DependsOn with:\n{depends_on}\n"
-            f"and the RuleArns output's list with:\n{rule_arns}"
+            f"and the RuleArns output's list with:\n{rule_arns}\n"
+            f"and ForwardingSync's Rules with:\n{rule_refs}"
         )
 
 
 def test_each_pattern_is_one_service_and_within_the_quota(template: dict[str, Any]) -> None:
     covered = set()
-    for rule in resources_of(template, "AWS::Events::Rule").values():
+    for rule in _forwarding_rules(template).values():
         pattern = rule["Properties"]["EventPattern"]
         # one eventSource per rule, so eventNames never cross services (sagemaker has a
         # CreateCluster the engine does not price; eks's and redshift's it does)
@@ -314,7 +367,7 @@ def test_each_pattern_is_one_service_and_within_the_quota(template: dict[str, An
 
 def test_rules_target_dd0c_bus_with_a_put_events_only_role(template: dict[str, Any]) -> None:
     role_id = "ForwardingRole"
-    for rule_id, rule in resources_of(template, "AWS::Events::Rule").items():
+    for rule_id, rule in _forwarding_rules(template).items():
         assert "Condition" not in rule, f"{rule_id}: rules forward in every region's stack"
         assert rule["Properties"]["Targets"] == [
             {
@@ -383,7 +436,7 @@ def test_sample_records_reach_dd0c_only_when_the_engine_prices_them(
     envelope = _envelope(record)
     matching = [
         rule_id
-        for rule_id, rule in resources_of(template, "AWS::Events::Rule").items()
+        for rule_id, rule in _forwarding_rules(template).items()
         if _matches(rule["Properties"]["EventPattern"], envelope)
     ]
     supported = (record["eventSource"], record["eventName"]) in SUPPORTED_EVENTS
@@ -397,21 +450,27 @@ def _custom_resource(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     found = [
         (name, resource)
         for name, resource in template["Resources"].items()
-        if resource["Type"].startswith("Custom::")
+        if resource["Type"] == "Custom::Dd0cCostOnboardingCallback"
     ]
     assert len(found) == 1
     return found[0]
 
 
+def _callback_function(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    function = template["Resources"]["CallbackFunction"]
+    assert function["Type"] == "AWS::Lambda::Function"
+    return "CallbackFunction", function
+
+
 def _callback_code(template: dict[str, Any]) -> str:
-    _, function = _one(template, "AWS::Lambda::Function")
+    _, function = _callback_function(template)
     code = function["Properties"]["Code"]["ZipFile"]
     assert isinstance(code, str)
     return str(code)
 
 
 def test_callback_function_is_small_standard_library_python(template: dict[str, Any]) -> None:
-    _, function = _one(template, "AWS::Lambda::Function")
+    _, function = _callback_function(template)
     properties = function["Properties"]
     assert properties["Runtime"] == "python3.12"
     assert properties["Handler"] == "index.handler"
@@ -434,12 +493,12 @@ def test_callback_function_is_small_standard_library_python(template: dict[str, 
 
 
 def test_callback_function_may_only_write_its_logs(template: dict[str, Any]) -> None:
-    _, function = _one(template, "AWS::Lambda::Function")
+    _, function = _callback_function(template)
     role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
     role = template["Resources"][role_id]["Properties"]
     assert "ManagedPolicyArns" not in role
     statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
-    log_group_id, _ = _one(template, "AWS::Logs::LogGroup")
+    log_group_id, _ = ("CallbackLogGroup", None)
     assert statements == [
         {
             "Effect": "Allow",
@@ -450,12 +509,12 @@ def test_callback_function_may_only_write_its_logs(template: dict[str, Any]) -> 
 
 
 def test_callback_runs_after_the_role_and_rules_exist(template: dict[str, Any]) -> None:
-    function_id, _ = _one(template, "AWS::Lambda::Function")
+    function_id, _ = _callback_function(template)
     callback_id, callback = _custom_resource(template)
     properties = callback["Properties"]
     assert properties["ServiceToken"] == _get_att(function_id, "Arn")
     assert properties["RoleArn"] == _get_att(_role_id(template), "Arn")  # implicit dependency
-    rules = resources_of(template, "AWS::Events::Rule")
+    rules = _forwarding_rules(template)
     assert set(callback["DependsOn"]) >= {"ReadOnlyPolicy", *rules}, callback_id
     outputs = template["Outputs"]
     assert outputs["RoleArn"]["Value"] == _get_att(_role_id(template), "Arn")

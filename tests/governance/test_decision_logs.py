@@ -20,6 +20,9 @@ from governance.decisions import (
     main,
 )
 
+NEXT = f"{max(int(p.name[:4]) for p in (ROOT / LOG_DIR).glob('*.json')) + 1:04d}"
+"""The number the next decision log gets."""
+
 
 def test_the_repository_logs_record_every_scoring_file_as_it_is_now() -> None:
     report = check()
@@ -48,7 +51,7 @@ def test_a_changed_threshold_fails_naming_the_file_its_new_hash_and_the_command(
     assert f"engine/thresholds.py: {new_hash}" in message
     assert "engine/scoring.py" not in message
     assert PRINT_COMMAND in message
-    assert f"{LOG_DIR}/0006-" in message
+    assert f"{LOG_DIR}/{NEXT}-" in message
 
 
 def test_a_new_log_with_the_printed_block_makes_it_pass(repo: Path) -> None:
@@ -59,7 +62,7 @@ def test_a_new_log_with_the_printed_block_makes_it_pass(repo: Path) -> None:
         "covers": ["engine/scoring.py"],
         "hashes": {"engine/scoring.py": current_hashes(repo)["engine/scoring.py"]},
     }
-    (repo / LOG_DIR / "0006-weight-change.json").write_text(json.dumps(log))
+    (repo / LOG_DIR / f"{NEXT}-weight-change.json").write_text(json.dumps(log))
     assert check(repo).problems == []
 
 
@@ -67,15 +70,15 @@ def test_a_new_log_with_the_printed_block_makes_it_pass(repo: Path) -> None:
 def test_a_log_missing_a_schema_field_fails_naming_it(repo: Path, missing: str) -> None:
     log = {name: "x" for name in SEED_FIELDS} | {"covers": ["a"], "hashes": {"a": "b"}}
     del log[missing]
-    (repo / LOG_DIR / "0006-incomplete.json").write_text(json.dumps(log))
+    (repo / LOG_DIR / f"{NEXT}-incomplete.json").write_text(json.dumps(log))
     (problem,) = check(repo).problems
-    assert problem.startswith(f"0006-incomplete.json: missing field(s) {missing} ")
+    assert problem.startswith(f"{NEXT}-incomplete.json: missing field(s) {missing} ")
 
 
 def test_a_broken_log_is_reported_not_raised(repo: Path) -> None:
-    (repo / LOG_DIR / "0006-broken.json").write_text("{not json")
+    (repo / LOG_DIR / f"{NEXT}-broken.json").write_text("{not json")
     (problem,) = check(repo).problems
-    assert problem.startswith("0006-broken.json: not readable JSON")
+    assert problem.startswith(f"{NEXT}-broken.json: not readable JSON")
 
 
 def test_print_gives_the_block_a_log_needs(capsys: pytest.CaptureFixture[str]) -> None:

@@ -288,3 +288,27 @@ async def test_the_validator_is_given_what_the_stack_sent(setup: Setup) -> None:
         response = await client.post(PATH, json=setup.body())
         assert response.status == 200
     assert seen == [(setup.acct.account_id, setup.acct.role_arn, setup.acct.external_id)]
+
+
+@pytest.mark.slow
+async def test_an_organisations_member_stacks_connect_to_one_workspace(
+    setup: Setup, moto_endpoint: str
+) -> None:
+    """The organisation StackSet gives every member account's stack the same token: on the free
+    plan the first account connects and the others' stacks fail with the upgrade prompt; on Pro
+    every member connects to the same workspace."""
+    external_id = setup.acct.external_id
+    members = [setup.acct, *[await customer(moto_endpoint, external_id) for _ in range(2)]]
+
+    def body(member: Customer) -> dict[str, Any]:
+        return setup.body(accountId=member.account_id, roleArn=member.role_arn)
+
+    answers = [await setup.post(body(member)) for member in members]
+    assert [status for status, _ in answers] == [200, 422, 422]
+    assert {answer["problem"] for _, answer in answers[1:]} == {"upgrade_required"}
+
+    await set_plan(setup.store, TENANT, "pro")
+    answers = [await setup.post(body(member)) for member in members]
+    assert [status for status, _ in answers] == [200, 200, 200]
+    connected = await setup.store.accounts.active(TENANT)
+    assert sorted(a.id for a in connected) == sorted(m.account_id for m in members)

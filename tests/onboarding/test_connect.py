@@ -44,6 +44,7 @@ from onboarding.validation import (
 )
 from pricing import load_catalogue
 from storage import Store
+from storage.coverage import AccountCoverage, coverage_id
 from tests.aws import REGION, _free_port
 from tests.stores import NOW, fresh_store
 from tests.trails import ACCOUNT, run_instances
@@ -638,6 +639,14 @@ async def test_the_purge_deletes_only_the_disconnected_accounts_data(store: Stor
             p, run_instances(f"{account}-1", NOW, ["i-1", "i-2"], "p4d.24xlarge", account=account)
         )
         await feed(p, run_instances(f"{account}-2", NOW, ["i-3"], "m5.large", account=account))
+        await store.coverage.save(
+            AccountCoverage(
+                id=coverage_id(TENANT, account),
+                tenant_id=TENANT,
+                account_id=account,
+                checked_at=NOW,
+            )
+        )
     before_kept = await _counts(store, kept)
     assert await _counts(store, gone) == before_kept and before_kept["events"] == 2
     assert all(before_kept.values())
@@ -700,6 +709,7 @@ async def _counts(store: Store, account_id: str) -> dict[str, int]:
         "profiles": "profiles",
         "anomalies": "anomalies",
         "resources": "live_resources",
+        "coverage": "coverage",
     }
     return {
         name: int(await db[col].count_documents({"tenantId": TENANT, "accountId": account_id}))

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from bot.blocks.zombies import zombie_message
 from onboarding import zombies as z
 from onboarding._aws import RetryPolicy, collect, with_backoff
-from onboarding.permissions import ASSUMED_ROLE_ACTIONS
+from onboarding.permissions import FEATURE_ACTIONS
 from onboarding.zombies import ScanReport, Zombie, scan_account, stopped_at
 from pricing import Quote, load_catalogue
 from tests.bot.blocks.helpers import NASTY, all_text, check_message
@@ -422,7 +422,8 @@ async def test_every_call_of_a_scan_of_all_enabled_regions_is_allowed_to_the_rol
     called = set(account.operations)
     assert {"ec2:DescribeRegions", "ec2:DescribeVolumes", "ec2:DescribeSnapshots"} <= called
     assert "elasticloadbalancing:DescribeTargetHealth" in called
-    assert called <= ASSUMED_ROLE_ACTIONS, called - ASSUMED_ROLE_ACTIONS
+    declared = FEATURE_ACTIONS["zombie-scan"]
+    assert called <= declared, called - declared
     assert all(":Describe" in action for action in called)
 
 
