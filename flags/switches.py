@@ -152,6 +152,12 @@ def _with(t: Thresholds, name: str, value: object) -> Thresholds:
     return replace(t, **changes)
 
 
+def validate(path: Path) -> None:
+    """Raise FlagsError (one line) when flags.json or one of its gates is invalid."""
+    for flag in load_flags(path).flags.values():
+        parse_gate(flag.metadata.gates)
+
+
 class Switches:
     """flags.json through the OpenFeature SDK (flagd provider, FILE mode), cached per account."""
 
