@@ -157,3 +157,7 @@ async def test_a_broken_file_keeps_the_last_good_flags(
     switches._cache.clear()  # evaluate through the provider again, not from the cache
     assert SIZE_JUMP in switches.evaluate("T1", "1").enabled
     assert "detector.sizeJump" in switches.evaluate("T1", "1").flags_on
+    # Repair it, so the watcher's last poll after the test (its thread ends after a sleep)
+    # reads a good file instead of logging the parse error once more.
+    write(path, {"detector.sizeJump": flag("detector:sizeJump")})
+    os.utime(path, (time.time() + 10, time.time() + 10))
