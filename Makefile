@@ -29,7 +29,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy --strict engine pricing
-	$(BIN)/mypy bot cli ingest logconfig onboarding bench tests storage governance scheduler usage api billing app settings.py
+	$(BIN)/mypy bot cli ingest logconfig onboarding bench tests storage governance scheduler usage api billing telemetry flags app settings.py
 
 cfn-lint: install
 	$(BIN)/cfn-lint cloudformation/*.yaml

@@ -45,6 +45,7 @@ SECRETS = frozenset(
         "DD0C_OPS_TOKEN",
         "STRIPE_API_KEY",
         "STRIPE_WEBHOOK_SECRET",
+        "DD0C_TELEMETRY_HASH_KEY",
     }
 )
 # Connection strings: shown with their credentials masked.
@@ -77,6 +78,8 @@ _STRIPE_PREFIXES = {
 }
 
 DEFAULT_POLICY_FILE = str(Path(__file__).resolve().parent / "policy.json")
+DEFAULT_FLAGS_FILE = str(Path(__file__).resolve().parent / "flags.json")
+_MIN_HASH_KEY = 16
 _REDIS_PREFIX = re.compile(r"^[A-Za-z0-9:_.-]{1,64}$")
 
 _EVENT_BUS_ARN = re.compile(r"^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._/-]+$")
@@ -239,6 +242,15 @@ class Settings(BaseSettings):
     )
     stripe_price_id: str | None = Field(default=None, validation_alias="STRIPE_PRICE_ID")
     stripe_api_url: str | None = Field(default=None, validation_alias="STRIPE_API_URL")
+    # Flags, circuit breaker and telemetry (flags/, telemetry/; issue 15).
+    flags_file: str = Field(default=DEFAULT_FLAGS_FILE, validation_alias="DD0C_FLAGS_FILE")
+    telemetry_hash_key: SecretStr | None = Field(
+        default=None, validation_alias="DD0C_TELEMETRY_HASH_KEY"
+    )
+    otel_endpoint: str | None = Field(default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    otel_traces_endpoint: str | None = Field(
+        default=None, validation_alias="OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+    )
 
     @field_validator("mongodb_uri", mode="before")
     @classmethod
@@ -272,6 +284,8 @@ class Settings(BaseSettings):
         "public_url",
         "template_url",
         "stripe_api_url",
+        "otel_endpoint",
+        "otel_traces_endpoint",
         mode="before",
     )
     @classmethod
@@ -311,6 +325,29 @@ class Settings(BaseSettings):
             if problem:
                 raise _invalid(problem, echo=False)
         return value
+
+    @field_validator("telemetry_hash_key", mode="before")
+    @classmethod
+    def _telemetry_hash_key(cls, value: Any) -> Any:
+        if value is not None and len(str(value).encode()) < _MIN_HASH_KEY:
+            raise _invalid(f"must be at least {_MIN_HASH_KEY} bytes long", echo=False)
+        return value
+
+    @model_validator(mode="after")
+    def _hash_key_with_tracing(self) -> Settings:
+        if self.telemetry_hash_key is not None:
+            return self
+        for variable, value in (
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", self.otel_endpoint),
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", self.otel_traces_endpoint),
+        ):
+            if value:
+                raise ConfigError(
+                    variable,
+                    "is set, so DD0C_TELEMETRY_HASH_KEY must be set too (16+ bytes, secret): "
+                    "it keys the hash of account ids and ARNs in spans",
+                )
+        return self
 
     @field_validator("ops_token", mode="before")
     @classmethod

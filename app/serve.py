@@ -8,11 +8,14 @@ import os
 import signal
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 from aiohttp import web
 
 from app.services import SERVICES
 from app.wiring import build_app
+from flags import FlagsError
+from flags.switches import validate as validate_flags
 from governance import PolicyError, load_policy
 from logconfig import configure_logging
 from settings import ConfigError, Settings, load_settings
@@ -112,10 +115,11 @@ def main(overrides: Mapping[str, str] | None = None) -> int:
     try:
         settings = load_settings({**os.environ, **(overrides or {})})
         load_policy(settings.policy_file)  # a bad policy.json stops here, in one line
+        validate_flags(Path(settings.flags_file))  # and so does a bad flags.json
         return run(settings)
     except _Stopped:
         return 0
-    except (ConfigError, StoreConfigError, PolicyError) as exc:
+    except (ConfigError, StoreConfigError, PolicyError, FlagsError) as exc:
         print(f"dd0c-cost: {exc}", file=sys.stderr)
         return 2
     finally:

@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import aioboto3
@@ -31,6 +32,8 @@ from bot.poster import ChannelPoster
 from bot.queries import digest as digest_summary
 from bot.recipients import StoreRecipients
 from bot.services import SlackServices
+from flags import Switches
+from flags.breaker import Breaker
 from governance import Governance, PanicSwitch, load_policy
 from ingest.consumer import Consumer, ConsumerConfig
 from ingest.pipeline import Pipeline
@@ -46,6 +49,7 @@ from settings import Settings
 from storage import Store, TokenCipher, open_store
 from storage.clock import utc_now as _utc_now
 from storage.tenants import DEV_TENANT
+from telemetry import Metrics, Tracing, start_tracing
 from usage.service import UsageService
 
 if TYPE_CHECKING:
@@ -61,6 +65,7 @@ ZOMBIE_SCAN_EVERY = timedelta(days=6)  # the weekly job scans every account a we
 # SQS hands their messages out again anyway, and the rest of the budget closes the clients.
 DRAIN_SHARE = 0.8
 MAX_POLL_WAIT = 20
+METRICS_EVERY = 60.0  # seconds between EMF flushes (CloudWatch's finest standard resolution)
 
 
 def build_app(settings: Settings) -> web.Application:
@@ -108,13 +113,22 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         catalogue = await asyncio.to_thread(load_catalogue)
         policy = app[POLICY]
         switch = PanicSwitch(redis, settings.redis_prefix, policy_panic=policy.panic_mode)
-        governance = Governance(store, switch, policy, _utc_now)
-        slack = _slack(settings, store, governance, stack)
+        metrics = _start_metrics(stack)
+        breaker = Breaker(redis, settings.redis_prefix, _utc_now)
+        switches = await _start_switches(settings, stack, breaker)
+        governance = Governance(
+            store, switch, policy, _utc_now, breaker=breaker, switches=switches, metrics=metrics
+        )
+        tracing = _start_tracing(settings, stack)
+        slack = _slack(settings, store, governance, stack, metrics)
         pipeline = Pipeline(
             store,
             catalogue,
             auto_attach_tenant=DEV_TENANT if settings.dev else None,
             on_anomaly=slack[0].wake if slack else None,
+            metrics=metrics,
+            switches=switches,
+            tracing=tracing,
         )
         edge = await _edge(settings, store, redis, catalogue, governance, slack, stack)
         services = Services(
@@ -140,8 +154,53 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     logger.info("stopped")
 
 
+def _start_metrics(stack: contextlib.AsyncExitStack) -> Metrics:
+    """The metrics, flushed as EMF lines on stdout every minute and once more at shutdown."""
+    metrics = Metrics(_utc_now)
+
+    async def flush_every_minute() -> None:
+        while True:
+            await asyncio.sleep(METRICS_EVERY)
+            metrics.flush()
+
+    task = asyncio.create_task(flush_every_minute(), name="metrics-flush")
+
+    async def stop() -> None:
+        task.cancel()
+        await asyncio.wait({task})
+        metrics.flush()
+
+    stack.push_async_callback(stop)
+    return metrics
+
+
+async def _start_switches(
+    settings: Settings, stack: contextlib.AsyncExitStack, breaker: Breaker
+) -> Switches:
+    """flags.json through OpenFeature (local file, watched), with the breakers' overrides."""
+    switches = Switches(Path(settings.flags_file), breaker=breaker.open_flags)
+    await asyncio.to_thread(switches.start)
+    stack.callback(switches.shutdown)
+    return switches
+
+
+def _start_tracing(settings: Settings, stack: contextlib.AsyncExitStack) -> Tracing | None:
+    """Scoring spans over OTLP/HTTP when an endpoint is set (the OTEL_* variables)."""
+    if settings.telemetry_hash_key is None:
+        return None
+    tracing = start_tracing(settings.telemetry_hash_key.get_secret_value().encode())
+    if tracing is not None:
+        stack.callback(tracing.shutdown)  # bounded by the exporter's 2 s timeout
+        logger.info("scoring spans exported over OTLP/HTTP")
+    return tracing
+
+
 def _slack(
-    settings: Settings, store: Store, governance: Governance, stack: contextlib.AsyncExitStack
+    settings: Settings,
+    store: Store,
+    governance: Governance,
+    stack: contextlib.AsyncExitStack,
+    metrics: Metrics | None = None,
 ) -> tuple[Notifier, SlackServices, SlackConfig] | None:
     """The listeners' services and the notifier task, when the Slack credentials are set."""
     if not settings.slack_enabled:
@@ -164,6 +223,7 @@ def _slack(
         api_url=settings.slack_api_url,
         gate=governance,
         session=session,
+        metrics=metrics,
     )
     stop = asyncio.Event()
     task = asyncio.create_task(notifier.run(stop), name="slack-notifier")

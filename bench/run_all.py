@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from bench import ingest_bench, scenario_bench, speed
+from bench import ingest_bench, scenario_bench, span_bench, speed
 
 
 def main() -> int:
-    """Run the speed, scenario and ingestion benchmarks."""
+    """Run the speed, scenario, ingestion and span benchmarks."""
     print("== speed ==")
     speed.main([])
     print("== scenarios ==")
     scenario_bench.main([])
     print("== ingestion ==")
     ingest_bench.main([])
+    print("== scoring spans ==")
+    span_bench.main([])
     return 0
 
 

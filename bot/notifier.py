@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 
     from governance import Decision
     from storage import Store
+    from telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +202,7 @@ class Notifier:
         render: Render = alert_card,
         session: aiohttp.ClientSession | None = None,
         gate: Gate | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         if lease.total_seconds() < 3 * timeout + LEASE_MARGIN:
             raise ValueError("the lease must outlast several Slack calls (>= 3 x timeout + 1 s)")
@@ -212,6 +214,7 @@ class Notifier:
         self._wake = asyncio.Event()
         self._rng = random.Random()
         self._gate = gate
+        self._metrics = metrics
         # Without a gate only warning/critical are claimed (info waits for the digest); with one,
         # every anomaly gets its decision recorded.
         self._severities = EVERY_SEVERITY if gate is not None else PUSHED
@@ -382,6 +385,8 @@ class Notifier:
             slack=outcome.slack,
         )
         self.stats.settled(outcome.state)
+        if outcome.state == "failed" and self._metrics is not None:
+            self._metrics.add("SlackDeliveriesFailed")
         level = logging.WARNING if outcome.state == "failed" else logging.INFO
         channel = outcome.slack.channel if outcome.slack else None
         extra = _ids(anomaly) | {"alert_state": outcome.state, "channel": channel}

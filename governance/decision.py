@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-Delivery = Literal["posted", "digest", "held-back", "paused"]
+Delivery = Literal["posted", "digest", "held-back", "paused", "kept"]
+"""`kept`: held by an open circuit breaker (governance.service, flags.breaker) until replayed."""
 Severity = Literal["info", "warning", "critical"]
 Mode = Literal["strict", "audit"]
 

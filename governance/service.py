@@ -13,11 +13,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from redis.exceptions import RedisError
+
 from governance.decision import Decision, Facts, Mode, decide
 from governance.panic import OFF, PanicState, PanicSwitch
 from governance.policy import Policy, stricter
+from telemetry.metrics import Metrics
 
 if TYPE_CHECKING:
+    from engine.scoring import Verdict
+    from flags import Switches
+    from flags.breaker import Breaker, Trip
     from storage import Store
     from storage.accounts import Account
     from storage.anomalies import StoredAnomaly
@@ -69,8 +75,19 @@ class Resumed:
 class Governance:
     """The policy, the panic switch and the store, with an injectable clock."""
 
-    def __init__(self, store: Store, switch: PanicSwitch, policy: Policy, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        switch: PanicSwitch,
+        policy: Policy,
+        clock: Clock,
+        *,
+        breaker: Breaker | None = None,
+        switches: Switches | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.store, self.switch, self.policy, self.clock = store, switch, policy, clock
+        self.breaker, self.switches, self.metrics = breaker, switches, metrics
 
     # -- modes -----------------------------------------------------------------------------------
 
@@ -117,6 +134,9 @@ class Governance:
         snooze = await self.store.anomalies.snoozed_pattern(
             tenant, anomaly.account_id, anomaly.principal_arn, anomaly.resource_type, now
         )
+        kept = await self._kept(anomaly, verdict)
+        if kept is not None:
+            return await self._record(anomaly, Decision("kept", kept))
         facts = Facts(
             account_id=anomaly.account_id,
             severity=anomaly.severity,
@@ -126,13 +146,63 @@ class Governance:
             paused_scope=panic.scope,
             snoozed_until=snooze.snooze_until if snooze else None,
         )
-        decision = decide(facts)
+        return await self._record(anomaly, decide(facts))
+
+    async def _record(self, anomaly: StoredAnomaly, decision: Decision) -> Decision:
+        """Record the decision beside the severity, and one audit entry."""
+        tenant = anomaly.tenant_id
         await self.store.anomalies.record_delivery(
-            tenant, anomaly.id, decision.delivery, decision.reason, now
+            tenant, anomaly.id, decision.delivery, decision.reason, self.clock()
         )
         detail = {"anomalyId": anomaly.id, "accountId": anomaly.account_id}
         await self._audit(tenant, f"governance.{decision.delivery}", decision.reason, detail)
         return decision
+
+    # -- circuit breaker -------------------------------------------------------------------------
+
+    def _flagged_rules(self, anomaly: StoredAnomaly, verdict: Verdict | None) -> list[str]:
+        """The flags on for the account whose rule produced this alert (never the safety net)."""
+        if self.breaker is None or self.switches is None or verdict is None:
+            return []
+        if anomaly.severity == "info" or anomaly.delivery == "kept" or verdict.fast_path:
+            return []  # info never pages; a replayed alert is not counted twice
+        signals = verdict.anomaly.signals if verdict.anomaly else {}
+        if signals.get("safetyNet", 0.0) >= 1.0:
+            return []
+        on = self.switches.evaluate(anomaly.tenant_id, anomaly.account_id).signals_of
+        return [f for f, names in on.items() if any(signals.get(n, 0.0) >= 1.0 for n in names)]
+
+    async def _kept(self, anomaly: StoredAnomaly, verdict: Verdict | None) -> str | None:
+        """Count the alert; the reason to keep it when a breaker of its rule is open."""
+        rules = self._flagged_rules(anomaly, verdict)
+        if not rules or self.breaker is None:
+            return None
+        tenant, account = anomaly.tenant_id, anomaly.account_id
+        for trip in await self.breaker.record(tenant, account, anomaly.id, rules):
+            await self._tripped(trip)
+        try:
+            opened = await self.breaker.opened(tenant, account)
+        except RedisError as exc:  # a broken Redis never silences an alert
+            logger.warning("circuit breakers unreadable; alert not kept (%s)", type(exc).__name__)
+            return None
+        holding = [opened[rule] for rule in rules if rule in opened]
+        if not holding:
+            return None
+        if self.metrics is not None:
+            self.metrics.add("AlertsKept")
+        return str(holding[0].get("reason", "circuit breaker open"))
+
+    async def _tripped(self, trip: Trip) -> None:
+        """Tell the operator: a warning log, the BreakerTrips metric, an audit entry."""
+        logger.warning(
+            "circuit breaker opened: %s",
+            trip.reason,
+            extra={"tenant_id": trip.tenant_id, "account_id": trip.account_id, "flag": trip.flag},
+        )
+        if self.metrics is not None:
+            self.metrics.add("BreakerTrips")
+        detail = {"accountId": trip.account_id, "flag": trip.flag, "count": trip.count}
+        await self._audit(trip.tenant_id, "governance.breaker-open", trip.reason, detail)
 
     # -- promotion -------------------------------------------------------------------------------
 

@@ -32,10 +32,12 @@ from engine.normalize import record_digest
 from engine.records import MAX_JSON_DEPTH, iter_records, json_depth
 from ingest.messages import Message, Outcome, Result
 from ingest.processor import normalize, reprice
-from ingest.steps import EventSteps
+from ingest.steps import EventSteps, SwitchPort
 from pricing import Catalogue
 from storage import ForeignEventError, Store, StoreUnavailableError
 from storage.clock import utc_now
+from telemetry.metrics import Metrics
+from telemetry.tracing import MESSAGE_SPAN, Tracing
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +96,13 @@ class Pipeline:
         max_body_bytes: int = MAX_BODY_BYTES,
         fault: Fault | None = None,
         on_anomaly: Callable[[], None] | None = None,
+        metrics: Metrics | None = None,
+        switches: SwitchPort | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics
+        self.tracing = tracing
         self.catalogue = catalogue
         self.clock = clock
         self.auto_attach_tenant = auto_attach_tenant
@@ -103,7 +110,13 @@ class Pipeline:
         self.stats = PipelineStats()
         self._store_down = False
         self._steps = EventSteps(
-            store, clock, self.stats, fault or (lambda step, event_id: None), on_anomaly=on_anomaly
+            store,
+            clock,
+            self.stats,
+            fault or (lambda step, event_id: None),
+            on_anomaly=on_anomaly,
+            switches=switches,
+            tracing=tracing,
         )
 
     async def ready(self) -> bool:
@@ -120,25 +133,53 @@ class Pipeline:
 
     async def handle(self, message: Message) -> Result:
         """Process every record of one message; DONE only when all their effects are durable."""
+        if self.tracing is None:
+            return await self._handle(message)
+        with self.tracing.tracer.start_as_current_span(MESSAGE_SPAN) as span:
+            result = await self._handle(message)
+            span.set_attribute("messaging.message.id", message.message_id)
+            span.set_attribute("dd0c.outcome", result.outcome.name)
+            return result
+
+    async def _handle(self, message: Message) -> Result:
         self.stats.messages += 1
+        records: list[Any] = []
         try:
             records = parse_body(message.body, self.max_body_bytes)
             problems = [await self._record(raw) for raw in records]
         except PoisonError as exc:
-            return await self._reject(message, str(exc))
+            return await self._reject(message, str(exc), len(records))
         except (OverflowError, RecursionError) as exc:
-            return await self._reject(message, f"unprocessable: {type(exc).__name__}: {exc}")
+            reason = f"unprocessable: {type(exc).__name__}: {exc}"
+            return await self._reject(message, reason, len(records))
         except StoreUnavailableError:
             self._store_down = True
+            self._count(len(records), failed=True)
+            raise
+        except Exception:
+            self._count(len(records), failed=True)
             raise
         found = [(i, p) for i, p in enumerate(problems) if p is not None]
         if found:
             where = "" if len(records) == 1 else f"record {found[0][0] + 1} of {len(records)}: "
-            return await self._reject(message, where + found[0][1])
+            return await self._reject(message, where + found[0][1], len(records))
+        self._count(len(records), failed=False)
         return Result(Outcome.DONE)
 
-    async def _reject(self, message: Message, reason: str) -> Result:
+    def _count(self, records: int, *, failed: bool) -> None:
+        """EventsProcessed / EventsFailed (the platform stack's error-rate alarm reads them)."""
+        if self.metrics is None:
+            return
+        records = max(records, 1)  # a body that never parsed is one failed event
+        self.metrics.add("EventsProcessed", records)
+        if failed:
+            self.metrics.add("EventsFailed", records)
+
+    async def _reject(self, message: Message, reason: str, records: int) -> Result:
         self.stats.poison += 1
+        self._count(records, failed=True)
+        if self.metrics is not None:
+            self.metrics.add("EventsRejected")
         logger.warning(
             "rejected message: %s",
             reason,

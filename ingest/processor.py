@@ -18,8 +18,9 @@ from typing import Any, Protocol
 from engine import CostEvent, KnownResource, Skipped, Thresholds, Verdict, normalize_record
 from engine.detectors import DETECTORS
 from engine.thresholds import DEFAULT_THRESHOLDS
-from ingest.steps import EventSteps, StepPorts
+from ingest.steps import EventSteps, StepPorts, SwitchPort
 from pricing import Catalogue
+from telemetry.tracing import Tracing
 
 ResourceKey = tuple[str, str, str, str]
 
@@ -90,6 +91,8 @@ class EventProcessor:
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
         enabled: frozenset[str] = frozenset(DETECTORS),
         tenant: str = "backtest",
+        switches: SwitchPort | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         from ingest.pipeline import PipelineStats
 
@@ -98,7 +101,14 @@ class EventProcessor:
         self.tenant = tenant
         self.stats = PipelineStats()
         self.steps = EventSteps(
-            ports, clock, self.stats, lambda step, event_id: None, thresholds, enabled=enabled
+            ports,
+            clock,
+            self.stats,
+            lambda step, event_id: None,
+            thresholds,
+            enabled=enabled,
+            switches=switches,
+            tracing=tracing,
         )
 
     async def process(self, raw: Any) -> tuple[CostEvent | Skipped, Verdict | None]:

@@ -21,10 +21,13 @@ from engine.detectors import DETECTORS, State
 from engine.process import keys_for, learning
 from engine.scoring import evaluate
 from engine.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from flags.switches import Switched
 from storage.events import Claim, Step, StoredEvent
+from telemetry.tracing import SCORING_SPAN, scoring_attributes
 
 if TYPE_CHECKING:
     from ingest.pipeline import PipelineStats
+    from telemetry.tracing import Tracing
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +58,14 @@ class StepPorts(Protocol):
     def resources(self) -> Any: ...
 
 
+class SwitchPort(Protocol):
+    """The flags for one workspace and account (flags.Switches; local, no network)."""
+
+    async def switched(self, tenant: str, account: str) -> Switched:
+        """The evaluated switches."""
+        ...
+
+
 class EventSteps:
     """Runs the steps of one event for one tenant."""
 
@@ -67,6 +78,8 @@ class EventSteps:
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
         on_anomaly: Callable[[], None] | None = None,
         enabled: frozenset[str] = frozenset(DETECTORS),
+        switches: SwitchPort | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -77,6 +90,17 @@ class EventSteps:
         """The detectors switched on (engine.detectors.DETECTORS; the flags' seam)."""
         self.on_anomaly = on_anomaly or (lambda: None)
         """Called when an anomaly is recorded (the notifier's wake-up)."""
+        self.switches = switches
+        """Per-workspace flags (None: `enabled` and `thresholds` for everyone)."""
+        self.tracing = tracing
+        """Scoring spans (None: tracing off)."""
+        self._fixed = Switched(enabled, frozenset(), thresholds)
+
+    async def switched(self, tenant: str, account: str) -> Switched:
+        """What the flags switch for this workspace and account."""
+        if self.switches is None:
+            return self._fixed
+        return await self.switches.switched(tenant, account)
 
     async def run(self, tenant: str, event: CostEvent, digest: str | None = None) -> StepResult:
         """Take the event from wherever it stopped last time to done.
@@ -85,6 +109,10 @@ class EventSteps:
         claim when the stored event has other content than this one (a conflicting duplicate):
         nothing is done with it, the first is kept, and the caller records why.
         """
+        switched = await self.switched(tenant, event.account_id)
+        if not switched.parses(event.event_source, event.event_name):
+            self.stats.ignored += 1  # a new parser not switched on for this workspace
+            return StepResult(None, None)
         claim = await self.store.events.claim(tenant, event, self.clock(), digest)
         if claim.conflict:
             return StepResult(None, claim)
@@ -97,7 +125,7 @@ class EventSteps:
             self.stats.events += 1
         else:
             event = stored.cost_event()
-        verdict = await self._score(tenant, event, stored)
+        verdict = await self._score(tenant, event, stored, switched)
         if stored.step < Step.LEARNED:
             await self._learn(tenant, event, verdict)
         if stored.step < Step.RECORDED:
@@ -108,7 +136,9 @@ class EventSteps:
         self.fault("done", event.event_id)
         return StepResult(verdict, None)
 
-    async def state(self, tenant: str, event: CostEvent) -> State:
+    async def state(
+        self, tenant: str, event: CostEvent, enabled: frozenset[str] | None = None
+    ) -> State:
         """The state before the event: its baseline, its principal's and account's profiles."""
         keys = keys_for(event)
         profiles = self.store.profiles
@@ -116,17 +146,30 @@ class EventSteps:
             baseline=await self.store.baselines.get(tenant, keys.baseline),
             principal=await profiles.get(tenant, keys.principal) if keys.principal else None,
             account=await profiles.get(tenant, keys.account),
-            enabled=self.enabled,
+            enabled=self.enabled if enabled is None else enabled,
         )
 
-    async def _score(self, tenant: str, event: CostEvent, stored: StoredEvent) -> Verdict:
+    async def _score(
+        self, tenant: str, event: CostEvent, stored: StoredEvent, switched: Switched
+    ) -> Verdict:
         kept = stored.stored_verdict()
         if kept is not None:
             return kept
-        state = await self.state(tenant, event)
-        verdict = evaluate(event, state, event.event_time, self.thresholds)
+        state = await self.state(tenant, event, switched.enabled)
+        verdict = self._evaluate(event, state, switched)
         verdict = await self.store.events.save_verdict(tenant, event.event_id, verdict)
         self.fault("scored", event.event_id)
+        return verdict
+
+    def _evaluate(self, event: CostEvent, state: State, switched: Switched) -> Verdict:
+        """The engine's verdict, in an `anomaly_scoring` span when tracing is on."""
+        if self.tracing is None:
+            return evaluate(event, state, event.event_time, switched.thresholds)
+        with self.tracing.tracer.start_as_current_span(SCORING_SPAN) as span:
+            verdict = evaluate(event, state, event.event_time, switched.thresholds)
+            span.set_attributes(
+                scoring_attributes(event, verdict, switched.flags_on, self.tracing.hasher)
+            )
         return verdict
 
     async def _learn(self, tenant: str, event: CostEvent, verdict: Verdict) -> None:

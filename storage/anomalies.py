@@ -25,7 +25,7 @@ COLLECTION = "anomalies"
 Status = Literal["open", "snoozed", "expected", "resolved"]
 AlertState = Literal["pending", "sent", "suppressed", "failed"]
 # What governance decided (recorded beside the severity, never instead of it).
-Delivery = Literal["posted", "digest", "held-back", "paused"]
+Delivery = Literal["posted", "digest", "held-back", "paused", "kept", "dropped"]
 OPEN: tuple[Status, ...] = ("open", "snoozed")
 PUSHED = ("warning", "critical")  # info waits for the digest
 EVERY_SEVERITY = ("info", "warning", "critical")

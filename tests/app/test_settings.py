@@ -86,6 +86,10 @@ def test_every_variable_is_read() -> None:
         "STRIPE_WEBHOOK_SECRET": "whsec_" + SECRET,
         "STRIPE_PRICE_ID": "price_pro_19",
         "STRIPE_API_URL": "http://127.0.0.1:12111",
+        "DD0C_FLAGS_FILE": "/etc/dd0c/flags.json",
+        "DD0C_TELEMETRY_HASH_KEY": SECRET,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318/v1/traces",
     }
     assert set(env) == set(variables())
     settings = load_settings(env)
@@ -97,6 +101,9 @@ def test_every_variable_is_read() -> None:
     assert settings.ops_token is not None and settings.ops_token.get_secret_value() == SECRET
     assert isinstance(settings.token_key, SecretStr)
     assert settings.token_key.get_secret_value() == SECRET
+    assert settings.telemetry_hash_key is not None
+    assert settings.telemetry_hash_key.get_secret_value() == SECRET
+    assert settings.flags_file == "/etc/dd0c/flags.json"
 
 
 @pytest.mark.parametrize(
@@ -114,6 +121,11 @@ def test_every_variable_is_read() -> None:
         ({**DEV, "PORT": "80.5"}, "PORT: must be a whole number"),
         ({**DEV, "DD0C_DEV": "maybe"}, "DD0C_DEV: must be 1 or 0"),
         ({**DEV, "DD0C_RECONCILE": "maybe"}, "DD0C_RECONCILE: must be 1 or 0"),
+        (
+            {**DEV, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"},
+            "OTEL_EXPORTER_OTLP_ENDPOINT: is set, so DD0C_TELEMETRY_HASH_KEY must be set too",
+        ),
+        ({**DEV, "DD0C_TELEMETRY_HASH_KEY": "short"}, "DD0C_TELEMETRY_HASH_KEY: must be at least"),
         ({**DEV, "DD0C_POLLERS": "0"}, "DD0C_POLLERS: must be a whole number from 1 to 32"),
         ({**DEV, "DD0C_POLLERS": "33"}, "DD0C_POLLERS: must be a whole number from 1 to 32"),
         ({**DEV, "DD0C_VISIBILITY_TIMEOUT": "4"}, "DD0C_VISIBILITY_TIMEOUT: must be a whole"),

@@ -18,6 +18,7 @@ from bot.notifier import Notifier, alert_card
 from engine import Anomaly
 from storage import Store
 from storage.anomalies import StoredAnomaly
+from telemetry.metrics import Metrics
 from tests.engine.factories import event
 from tests.slack_fake import FakeSlack
 from tests.stores import NOW, fresh_store
@@ -222,7 +223,8 @@ async def test_server_errors_fail_after_max_attempts(
 ) -> None:
     anomaly_id = await pending(store)
     slack.server_error(POST, status=503, times=100)
-    notify = notifier(store, slack, recipients, max_attempts=4)
+    metrics = Metrics(lambda: NOW, lambda line: None)
+    notify = notifier(store, slack, recipients, max_attempts=4, metrics=metrics)
 
     assert await notify.deliver_one()
 
@@ -230,6 +232,8 @@ async def test_server_errors_fail_after_max_attempts(
     assert len(slack.calls_to(POST)) == 4
     assert (saved.alert_state, saved.alert_reason) == ("failed", "http_503 after 4 attempts")
     assert saved.claim_until is None and notify.stats.failed == 1
+    (sent,) = [doc for doc in metrics.flush() if doc["Service"] == "notifier"]
+    assert sent["SlackDeliveriesFailed"] == 1  # what an ops alarm on Slack delivery would read
 
 
 async def test_a_post_slack_accepted_but_answered_late_is_posted_once(
