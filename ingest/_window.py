@@ -1,0 +1,96 @@
+"""Event-time order and duplicate eventIDs over a bounded window, not the whole archive.
+
+CloudTrail delivers a file within minutes of its events, and the file's name carries the delivery
+time. Files are read in delivery order; a record is released (in eventTime order) once the
+delivery time of the file being read is more than `late` past it. So the order is exactly a full
+sort's whenever no record arrives more than `late` after the records released before it; a record
+that does is processed at once and counted in `late_records`.
+
+Duplicate eventIDs are remembered while their record waits and for another `late` after its
+release: a duplicate arriving later than that is itself a late record.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# (eventTime, file order key, index in file, sequence, record): ties fall back to the order a
+# full stable sort over the path-sorted files gives.
+Mark = Mapping[str, Any] | tuple[str, str]
+_Entry = tuple[str, tuple[Any, ...], int, int, str, Mapping[str, Any]]
+
+
+def shift(stamp: str, delta: timedelta) -> str:
+    """An eventTime-formatted string `delta` away from `stamp` (same format)."""
+    when = datetime.strptime(stamp, TIME_FORMAT).replace(tzinfo=UTC)
+    return (when + delta).strftime(TIME_FORMAT)
+
+
+class Window:
+    """Records held until their time is safely past, and the eventIDs recently seen."""
+
+    def __init__(self, late: timedelta) -> None:
+        self.late = late
+        self.late_records = 0
+        self.peak = 0
+        self._heap: list[_Entry] = []
+        self._seen: dict[str, Mark] = {}
+        self._released: deque[tuple[str, str]] = deque()
+        self._others: deque[tuple[str, str]] = deque()
+        self._last: tuple[str, tuple[Any, ...], int] | None = None
+        self._sequence = 0
+
+    def first(self, event_id: str, mark: Mark) -> Mark:
+        """What was first seen with this eventID (`mark` itself when it is new): the record, or
+        for a record that is not a cost event its (eventSource, eventName)."""
+        return self._seen.setdefault(event_id, mark)
+
+    def note(self, event_id: str, delivered: str | None) -> None:
+        """Remember a non-cost record's eventID until its file is `late` × 2 in the past."""
+        if delivered is not None:
+            self._others.append((delivered, event_id))
+
+    def hold(
+        self, event_id: str, when: str, order: tuple[Any, ...], index: int, record: Mapping[str, Any]
+    ) -> None:
+        """Keep a new record until its time is past."""
+        self._sequence += 1
+        heapq.heappush(self._heap, (when, order, index, self._sequence, event_id, record))
+        self.peak = max(self.peak, len(self._heap))
+
+    def advance(self, delivered: str | None) -> Iterator[Mapping[str, Any]]:
+        """Release, in order, the records older than `delivered` minus the window."""
+        if delivered is None:
+            return
+        watermark = shift(delivered, -self.late)
+        while self._heap and self._heap[0][0] < watermark:
+            yield self._release(heapq.heappop(self._heap))
+        forget = shift(watermark, -self.late)
+        for done in (self._released, self._others):
+            while done and done[0][0] < forget:
+                self._seen.pop(done.popleft()[1], None)
+
+    def drain(self) -> Iterator[Mapping[str, Any]]:
+        """Release everything still held, in order (the end of the input)."""
+        while self._heap:
+            yield self._release(heapq.heappop(self._heap))
+
+    def _release(self, entry: _Entry) -> Mapping[str, Any]:
+        when, order, index, _, event_id, record = entry
+        key = (when, order, index)
+        if self._last is not None and key < self._last:
+            self.late_records += 1
+        else:
+            self._last = key
+        self._released.append((when, event_id))
+        return record
+
+    @property
+    def remembered(self) -> int:
+        """How many eventIDs are remembered now (for the bounded-memory test)."""
+        return len(self._seen)
