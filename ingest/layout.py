@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from ingest.logfiles import SUFFIXES
+from ingest.logfiles import CSV_SUFFIXES, SUFFIXES
 
 _STAMP = re.compile(r"_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_[^/]*$")
 _DAY_PARTS = 3  # YYYY / MM / DD
@@ -70,8 +70,8 @@ def delivered_at(name: str) -> str | None:
 
 
 def is_log(name: str) -> bool:
-    """A name the reader takes (by suffix)."""
-    return name.endswith(SUFFIXES)
+    """A name the reader takes (by suffix; in S3 listings also an Athena result CSV)."""
+    return name.endswith(SUFFIXES) or name.endswith(CSV_SUFFIXES)
 
 
 def ref(name: str, root: int, size: int = 0) -> LogRef:

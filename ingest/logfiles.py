@@ -3,6 +3,7 @@ envelopes, recursively. Unreadable input is reported as `BadInput`, never raised
 
 from __future__ import annotations
 
+import csv
 import gzip
 import sys
 import zlib
@@ -16,9 +17,11 @@ import orjson
 from isal import isal_zlib
 
 from engine import PARSERS_KEYS, iter_records
+from ingest import athena
 
 SUFFIXES = (".json.gz", ".json", ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".gz")
 GZIP_MAGIC = b"\x1f\x8b"
+CSV_SUFFIXES = (".csv", ".csv.gz")  # Athena results: read when named, never found by discover
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,13 +242,26 @@ def _scan_full(data: bytes, source: str, out: Scan) -> None:
             out.bad.append(document)
             continue
         for raw in iter_records(document):
-            out.read += 1
-            other = _other_record(raw)
-            if other is not None:
-                out.other(index, other, raw.get("eventTime"))
-            else:
-                out.records.append((index, raw))
+            _classify(athena.from_row(raw) if athena.is_row(raw) else raw, index, out)
             index += 1
+
+
+def _classify(raw: Any, index: int, out: Scan) -> None:
+    out.read += 1
+    other = _other_record(raw)
+    if other is not None:
+        out.other(index, other, raw.get("eventTime"))
+    else:
+        out.records.append((index, raw))
+
+
+def _scan_csv(data: bytes, source: str, out: Scan) -> None:
+    """An Athena result (`dd0c-cost athena-sql`)."""
+    try:
+        for index, raw in enumerate(athena.records(data)):
+            _classify(raw, index, out)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        out.bad.append(BadInput(source, f"not an Athena CSV result: {exc}"))
 
 
 def scan_bytes(data: bytes, source: str) -> Scan:
@@ -256,7 +272,9 @@ def scan_bytes(data: bytes, source: str) -> Scan:
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         out.bad.append(BadInput(source, f"cannot read: {exc}"))
         return out
-    if not _scan_fast(plain, out):
+    if source.endswith(CSV_SUFFIXES):
+        _scan_csv(plain, source, out)
+    elif not _scan_fast(plain, out):
         out = Scan()
         _scan_full(plain, source, out)
     out.times = list(out.time_range())  # two strings travel back from a worker, not thousands
