@@ -9,6 +9,7 @@ sorted). Several paths are merged by delivery time. Files are scanned in a proce
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 from collections import deque
 from collections.abc import AsyncIterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -141,7 +142,9 @@ class Sources:
             async for item in self.refs():
                 self._listed += 1
                 if self._pool is None and self.workers > 1 and self._listed >= POOL_AFTER:
-                    self._pool = ProcessPoolExecutor(self.workers)
+                    # forkserver: workers never inherit the loop's threads or locks.
+                    context = multiprocessing.get_context("forkserver")
+                    self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
                 pending.append((item, asyncio.create_task(self._scan(item))))
                 if len(pending) >= ahead:
                     done, task = pending.popleft()
