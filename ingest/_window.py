@@ -27,7 +27,7 @@ _Entry = tuple[str, tuple[Any, ...], int, int, str, Mapping[str, Any]]
 
 def shift(stamp: str, delta: timedelta) -> str:
     """An eventTime-formatted string `delta` away from `stamp` (same format)."""
-    when = datetime.strptime(stamp, TIME_FORMAT).replace(tzinfo=UTC)
+    when = datetime.fromisoformat(stamp).astimezone(UTC)
     return (when + delta).strftime(TIME_FORMAT)
 
 
@@ -44,6 +44,7 @@ class Window:
         self._others: deque[tuple[str, str]] = deque()
         self._last: tuple[str, tuple[Any, ...], int] | None = None
         self._sequence = 0
+        self._delivered: str | None = None
 
     def first(self, event_id: str, mark: Mark) -> Mark:
         """What was first seen with this eventID (`mark` itself when it is new): the record, or
@@ -65,12 +66,14 @@ class Window:
 
     def advance(self, delivered: str | None) -> Iterator[Mapping[str, Any]]:
         """Release, in order, the records older than `delivered` minus the window."""
-        if delivered is None:
+        if delivered is None or delivered == self._delivered:
             return
+        self._delivered = delivered
         watermark = shift(delivered, -self.late)
-        while self._heap and self._heap[0][0] < watermark:
-            yield self._release(heapq.heappop(self._heap))
-        forget = shift(watermark, -self.late)
+        heap = self._heap
+        while heap and heap[0][0] < watermark:
+            yield self._release(heapq.heappop(heap))
+        forget = shift(delivered, -2 * self.late)
         for done in (self._released, self._others):
             while done and done[0][0] < forget:
                 self._seen.pop(done.popleft()[1], None)

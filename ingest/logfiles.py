@@ -132,8 +132,14 @@ class _Head(msgspec.Struct):
     eventID: Any = None  # noqa: N815
 
 
+class _Heads(msgspec.Struct):
+    """A log file read as heads only: one pass in C, nothing built but four fields a record."""
+
+    Records: list[_Head]
+
+
 _FILE = msgspec.json.Decoder(_File)
-_HEAD = msgspec.json.Decoder(_Head)
+_HEADS = msgspec.json.Decoder(_Heads)
 
 
 def _second(value: str) -> tuple[str, str]:
@@ -203,34 +209,32 @@ def _other_record(raw: Any) -> Other | None:
     return _other(raw.get("eventSource"), raw.get("eventName"), raw.get("eventID"))
 
 
-def _head(raw: msgspec.Raw) -> _Head | None:
-    try:
-        return _HEAD.decode(raw)
-    except msgspec.DecodeError:
-        return None  # not an object: the full path reports it
-
-
 def _scan_fast(data: bytes, out: Scan) -> bool:
     """`{"Records": [...]}`: read only each record's head; parse fully only the cost events.
 
-    False when the file is not in that shape (or orjson would reject a record msgspec took):
-    the caller then reads it the full way, so nothing differs but the speed.
+    False when the file is not in that shape (a record that is not an object, or one orjson
+    would reject): the caller then reads it the full way, so nothing differs but the speed.
     """
     try:
-        raws = _FILE.decode(data).Records
+        heads = _HEADS.decode(data).Records
     except msgspec.DecodeError:
         return False
-    for index, raw in enumerate(raws):
-        head = _head(raw)
-        other = _other(head.eventSource, head.eventName, head.eventID) if head else None
+    raws: list[msgspec.Raw] | None = None
+    records, times = out.records, out.times
+    for index, head in enumerate(heads):
+        other = _other(head.eventSource, head.eventName, head.eventID)
         if other is not None:
-            out.other(index, other, head.eventTime)  # type: ignore[union-attr]
+            records.append((index, other))
+            if isinstance(head.eventTime, str):
+                times.append(head.eventTime)
             continue
+        if raws is None:
+            raws = _FILE.decode(data).Records
         try:
-            out.records.append((index, orjson.loads(bytes(raw))))
+            records.append((index, orjson.loads(bytes(raws[index]))))
         except orjson.JSONDecodeError:
             return False
-    out.read += len(raws)
+    out.read += len(heads)
     return True
 
 
