@@ -27,7 +27,7 @@ import orjson
 
 from bench.scenario_bench import generate
 from ingest._window import Window
-from ingest.backtest import DEFAULT_WINDOW, Collected, Options, _take, run_backtest
+from ingest.backtest import DEFAULT_WINDOW, Collected, Options, _take_scan, run_backtest
 from ingest.layout import Filters
 from ingest.logfiles import discover
 from ingest.sources import Sources
@@ -62,8 +62,7 @@ def read_only(paths: list[str]) -> int:
         async with Sources(paths, Filters(), 1, None) as sources:
             async for ref, scan in sources.scans():
                 out.add(ref, scan)
-                for index, raw in scan.records:
-                    _take(raw, index, ref, out, window)
+                _take_scan(scan, ref, out, window)
                 for _ in window.advance(ref.delivered):
                     pass
             for _ in window.drain():

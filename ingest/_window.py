@@ -51,10 +51,15 @@ class Window:
         for a record that is not a cost event its (eventSource, eventName)."""
         return self._seen.setdefault(event_id, mark)
 
-    def note(self, event_id: str, delivered: str | None) -> None:
-        """Remember a non-cost record's eventID until its file is `late` × 2 in the past."""
+    @property
+    def seen(self) -> dict[str, Mark]:
+        """eventID → what was first seen with it (for the caller's tight loop; see `first`)."""
+        return self._seen
+
+    def note(self, event_ids: list[str], delivered: str | None) -> None:
+        """Remember non-cost records' eventIDs until their file is `late` × 2 in the past."""
         if delivered is not None:
-            self._others.append((delivered, event_id))
+            self._others.extend((delivered, event_id) for event_id in event_ids)
 
     def hold(
         self, event_id: str, when: str, order: tuple[Any, ...], index: int, record: Mapping[str, Any]

@@ -204,24 +204,40 @@ def _names(record: Mapping[str, Any]) -> tuple[str, str]:
     return record["eventSource"], record["eventName"]
 
 
-def _take_other(other: Other, ref: LogRef, out: Collected, window: Window) -> None:
-    """A record that is not a cost event: counted once, or as a duplicate or conflict."""
-    mark = (other.source, other.name)
-    first = window.first(other.event_id, mark)
-    if first is mark:
-        out.not_cost += 1
-        window.note(other.event_id, ref.delivered)
-    elif first == mark:
-        out.duplicates += 1
-    else:
-        out.conflicts.append(_conflict(other.event_id, first, mark))
+def _take_others(others: list[Other], ref: LogRef, out: Collected, window: Window) -> None:
+    """Records that are not cost events, a run of them: each counted once, or as a duplicate or
+    conflict. The one loop every record of the archive goes through: kept tight."""
+    seen = window.seen
+    new: list[str] = []
+    for event_id, mark in others:
+        first = seen.setdefault(event_id, mark)
+        if first is mark:
+            new.append(event_id)
+        elif first == mark:
+            out.duplicates += 1
+        else:
+            out.conflicts.append(_conflict(event_id, first, mark))
+    out.not_cost += len(new)
+    window.note(new, ref.delivered)
+
+
+def _take_scan(scan: Scan, ref: LogRef, out: Collected, window: Window) -> None:
+    """One file's records in file order, runs of non-cost records in one go."""
+    run: list[Other] = []
+    for index, raw in scan.records:
+        if raw.__class__ is Other:
+            run.append(raw)
+            continue
+        if run:
+            _take_others(run, ref, out, window)
+            run = []
+        _take(raw, index, ref, out, window)
+    if run:
+        _take_others(run, ref, out, window)
 
 
 def _take(raw: Any, index: int, ref: LogRef, out: Collected, window: Window) -> None:
     """A record the scan kept: report it as bad, drop it as a duplicate, or hold it."""
-    if isinstance(raw, Other):
-        _take_other(raw, ref, out, window)
-        return
     if not looks_like_record(raw):
         out.bad.append(BadInput(ref.name, "not a CloudTrail record: no eventName/eventSource"))
         return
@@ -237,7 +253,7 @@ def _take(raw: Any, index: int, ref: LogRef, out: Collected, window: Window) -> 
             window.hold(event_id, str(raw.get("eventTime", "")), ref.order, index, raw)
         else:
             out.not_cost += 1  # an odd one the scan could not name (no eventID of its own)
-            window.note(event_id, ref.delivered)
+            window.note([event_id], ref.delivered)
     elif first == raw:
         out.duplicates += 1
     else:
@@ -293,8 +309,7 @@ async def _run(
     async with Sources(paths, options.filters, options.workers, options.s3) as sources:
         async for ref, scan in sources.scans():
             out.add(ref, scan)
-            for index, raw in scan.records:
-                _take(raw, index, ref, out, window)
+            _take_scan(scan, ref, out, window)
             for record in window.advance(ref.delivered):
                 await replay.feed(record)
             if progress:

@@ -150,8 +150,7 @@ class Other(NamedTuple):
     """A valid CloudTrail record that is not a cost event: only what de-duplication needs."""
 
     event_id: str
-    source: str
-    name: str
+    mark: tuple[str, str]  # (eventSource, eventName)
 
 
 @dataclass(slots=True)
@@ -200,7 +199,7 @@ def _other(source: object, name: object, event_id: object) -> Other | None:
         return None
     if not isinstance(event_id, str) or not event_id:
         return None  # its id is derived from the whole record: the full path does that
-    return Other(event_id, source, name)
+    return Other(event_id, (source, name))
 
 
 def _other_record(raw: Any) -> Other | None:

@@ -130,7 +130,7 @@ def test_the_window_forgets_ids_once_they_are_two_windows_old() -> None:
         record = {"eventID": f"id-{hour}", "eventTime": when}
         assert window.first(f"id-{hour}", record) is record
         window.hold(f"id-{hour}", when, (0,), 0, record)
-        window.note(f"other-{hour}", when)
+        window.note([f"other-{hour}"], when)
         window.first(f"other-{hour}", ("s", "n"))
         released = list(window.advance(when))
         assert all(r["eventTime"] < when for r in released)
