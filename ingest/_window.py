@@ -45,6 +45,7 @@ class Window:
         self._last: tuple[str, tuple[Any, ...], int] | None = None
         self._sequence = 0
         self._delivered: str | None = None
+        self.forgotten: list[str] = []  # released cost events no duplicate can reach any more
 
     def first(self, event_id: str, mark: Mark) -> Mark:
         """What was first seen with this eventID (`mark` itself when it is new): the record, or
@@ -79,9 +80,14 @@ class Window:
         while heap and heap[0][0] < watermark:
             yield self._release(heapq.heappop(heap))
         forget = shift(delivered, -2 * self.late)
-        for done in (self._released, self._others):
-            while done and done[0][0] < forget:
-                self._seen.pop(done.popleft()[1], None)
+        released = self._released
+        while released and released[0][0] < forget:
+            event_id = released.popleft()[1]
+            self._seen.pop(event_id, None)
+            self.forgotten.append(event_id)
+        others = self._others
+        while others and others[0][0] < forget:
+            self._seen.pop(others.popleft()[1], None)
 
     def drain(self) -> Iterator[Mapping[str, Any]]:
         """Release everything still held, in order (the end of the input)."""

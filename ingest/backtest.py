@@ -72,6 +72,7 @@ class Collected:
     last_time: str | None = None
     late: int = 0
     held_peak: int = 0
+    events_remembered: int = 0  # per-event state left at the end (follows the window)
 
     def saw_time(self, value: object) -> None:
         """Widen the time range of the records read (eventTime, to the second, UTC)."""
@@ -275,7 +276,8 @@ class _Replay:
 
     def __init__(self, catalogue: Catalogue, thresholds: Thresholds, options: Options) -> None:
         self.clock = _EventClock()
-        self.processor = EventProcessor(MemoryStore(), catalogue, self.clock, thresholds)
+        self.store = MemoryStore()
+        self.processor = EventProcessor(self.store, catalogue, self.clock, thresholds)
         self.options = options
         self.tally = Tally()
         self.events: list[CostEvent] = []
@@ -312,6 +314,9 @@ async def _run(
             _take_scan(scan, ref, out, window)
             for record in window.advance(ref.delivered):
                 await replay.feed(record)
+            if window.forgotten:
+                replay.store.forget(window.forgotten)
+                window.forgotten = []
             if progress:
                 progress(Stats(out.files, out.bytes, out.records_read, replay.tally.cost_events,
                                ref.fraction))  # fmt: skip
@@ -319,6 +324,7 @@ async def _run(
             await replay.feed(record)
         out.bad.extend(sources.missing)
     out.late, out.held_peak = window.late_records, window.peak
+    out.events_remembered = len(replay.store.events)
     return out
 
 

@@ -148,3 +148,14 @@ def test_filters_prune_accounts_regions_and_days(tmp_path: Path) -> None:
     assert result.summary()["files"] == 1
     nothing = Filters(regions=frozenset({"eu-west-1"}))
     assert run_backtest([tmp_path], CATALOGUE, options=Options(filters=nothing)).summary()["files"] == 0
+
+
+def test_per_event_state_follows_the_window_not_the_archive(tmp_path: Path) -> None:
+    for hour in range(48):
+        stamp = f"202601{1 + hour // 24:02d}T{hour % 24:02d}10Z"
+        when = f"2026-01-{1 + hour // 24:02d}T{hour % 24:02d}:05:00Z"
+        _file(tmp_path, "111122223333", stamp, [_run(f"h{hour}", when)])
+    result = run_backtest([tmp_path], CATALOGUE, options=Options(window=timedelta(hours=1)))
+    assert result.summary()["costEvents"] == 48
+    # The last two windows' events at most, whatever the archive's length.
+    assert result.collected.events_remembered <= 4
