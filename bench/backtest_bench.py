@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -87,15 +88,21 @@ def speed(paths: list[str], repeat: int) -> None:
     single_wall = _best(repeat, lambda: run_backtest(paths, catalogue, options=one), wall)
     multi_wall = _best(repeat, lambda: run_backtest(paths, catalogue, options=every), wall)
     summary = run_backtest(paths, catalogue, options=one).summary()
-    print(f"input: {len(files):,} files, {records:,} records, {summary['costEvents']:,} cost events")
+    print(
+        f"input: {len(files):,} files, {records:,} records, {summary['costEvents']:,} cost events"
+    )
     print(f"bare gzip+orjson parse:   {bare:.3f} CPU s ({records / bare:,.0f} records/s)")
-    print(f"reading only, one core:   {reading:.3f} CPU s ({records / reading:,.0f} records/s): "
-          f"{reading / bare:.2f}x bare parse (prefilter + window, engine left out)")  # fmt: skip
+    print(
+        f"reading only, one core:   {reading:.3f} CPU s ({records / reading:,.0f} records/s): "
+        f"{reading / bare:.2f}x bare parse (prefilter + window, engine left out)"
+    )
     print(f"backtest, one core:       {single:.3f} CPU s ({records / single:,.0f} records/s)")
     print(f"ratio backtest / bare parse (one core): {single / bare:.2f}x (target <= 1.0x)")
     print(f"backtest wall, 1 process: {single_wall:.3f} s")
-    print(f"backtest wall, {every.workers} processes: {multi_wall:.3f} s "
-          f"(speed-up {single_wall / multi_wall:.2f}x on {os.cpu_count()} cores)")  # fmt: skip
+    print(
+        f"backtest wall, {every.workers} processes: {multi_wall:.3f} s "
+        f"(speed-up {single_wall / multi_wall:.2f}x on {os.cpu_count()} cores)"
+    )
 
 
 def rss(paths: list[str]) -> None:
@@ -105,15 +112,24 @@ def rss(paths: list[str]) -> None:
     seconds = time.perf_counter() - started
     summary = result.summary()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"records {summary['recordsRead']:,}, cost events {summary['costEvents']:,}, "
-          f"late {summary['lateRecords']}, held at most {result.collected.held_peak:,} records; "
-          f"peak RSS {peak_mb:,.0f} MB; {seconds:.1f} s")  # fmt: skip
+    print(
+        f"records {summary['recordsRead']:,}, cost events {summary['costEvents']:,}, "
+        f"late {summary['lateRecords']}, held at most {result.collected.held_peak:,} records; "
+        f"peak RSS {peak_mb:,.0f} MB; {seconds:.1f} s"
+    )
+
+
+def _moto_session() -> Any:
+    """moto's fake credentials, whatever the environment holds (never real ones to a fake)."""
+    import aioboto3
+
+    return aioboto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
 
 
 async def _upload(endpoint: str, bucket: str, root: Path, files: list[Path]) -> int:
-    import aioboto3
-
-    session = aioboto3.Session()
+    session = _moto_session()
     total = 0
     gate = asyncio.Semaphore(32)
     async with session.client("s3", endpoint_url=endpoint, region_name="us-east-1") as s3:
@@ -132,8 +148,6 @@ async def _upload(endpoint: str, bucket: str, root: Path, files: list[Path]) -> 
 
 def s3(paths: list[str], limit: int) -> None:
     """The backtest reading from moto's S3 server (its own process) over HTTP."""
-    import aioboto3
-
     from bench.local_aws import moto_process
     from ingest.s3logs import S3Reader
 
@@ -142,16 +156,19 @@ def s3(paths: list[str], limit: int) -> None:
     files = files[:limit]
     with moto_process() as endpoint:
         size = asyncio.run(_upload(endpoint, "bench-trail", root, files))
-        reader = S3Reader(aioboto3.Session(), endpoint_url=endpoint, region="us-east-1")
+        reader = S3Reader(_moto_session(), endpoint_url=endpoint, region="us-east-1")
         started = time.perf_counter()
-        result = run_backtest(["s3://bench-trail/"], load_catalogue(),
-                              options=Options(s3=reader, keep=False))  # fmt: skip
+        result = run_backtest(
+            ["s3://bench-trail/"], load_catalogue(), options=Options(s3=reader, keep=False)
+        )
         seconds = time.perf_counter() - started
     summary = result.summary()
-    print(f"S3 (moto, own process): {summary['files']:,} files, {size / 1e6:,.1f} MB, "
-          f"{summary['recordsRead']:,} records in {seconds:.2f} s: "
-          f"{summary['files'] / seconds:,.0f} files/s, {size / 1e6 / seconds:,.1f} MB/s, "
-          f"{summary['recordsRead'] / seconds:,.0f} records/s")  # fmt: skip
+    print(
+        f"S3 (moto, own process): {summary['files']:,} files, {size / 1e6:,.1f} MB, "
+        f"{summary['recordsRead']:,} records in {seconds:.2f} s: "
+        f"{summary['files'] / seconds:,.0f} files/s, {size / 1e6 / seconds:,.1f} MB/s, "
+        f"{summary['recordsRead'] / seconds:,.0f} records/s"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,8 @@ def register(sub: Any) -> None:
     parser = sub.add_parser(
         "backtest",
         help="replay CloudTrail logs and report what would have alerted",
-        description="Read CloudTrail logs from S3 (s3://bucket/prefix/) or disk (AWSLogs/…/*.json.gz, "
+        description="Read CloudTrail logs from S3 (s3://bucket/prefix/) or disk "
+        "(AWSLogs/…/*.json.gz, "
         "recursively; plain JSON, JSON lines, EventBridge envelopes, an Athena result CSV); "
         "drop duplicate eventIDs; score every cost event in time order from a cold start.",
     )

@@ -42,7 +42,7 @@ class Highlights:
         severity = event.anomaly.severity if event.anomaly else None
         if severity in DETAILED:
             self.flagged_total += 1
-            kept = self.flagged[severity]  # type: ignore[index]
+            kept = self.flagged[severity]
             if len(kept) < MAX_DETAILED:
                 kept.append(event)
         if event.action != "launch":

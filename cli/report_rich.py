@@ -37,7 +37,7 @@ def _size(count: float) -> str:
 
 
 class RichProgress:
-    """Files, bytes, records and cost events read, with rate and ETA, on stderr (a terminal only)."""
+    """Files, bytes, records and cost events read, rate and ETA, on stderr (a terminal only)."""
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
@@ -138,8 +138,7 @@ def show(result: BacktestResult, found: Highlights, console: Console) -> None:
         console.print(line, highlight=False)
     counts = summary["anomalies"]
     console.print(
-        "alerts: "
-        + " · ".join(f"[{COLOURS[s]}]{counts[s]} {s}[/]" for s in SEVERITY_ORDER),
+        "alerts: " + " · ".join(f"[{COLOURS[s]}]{counts[s]} {s}[/]" for s in SEVERITY_ORDER),
         highlight=False,
     )
     if summary["lateRecords"]:

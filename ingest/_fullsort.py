@@ -27,7 +27,10 @@ def sorted_records(paths: Iterable[str | Path]) -> list[Mapping[str, Any]]:
     kept: list[Mapping[str, Any]] = []
     for path in files:
         for raw in read_records(path):
-            if not looks_like_record(raw) or (raw["eventSource"], raw["eventName"]) not in PARSERS_KEYS:
+            if (
+                not looks_like_record(raw)
+                or (raw["eventSource"], raw["eventName"]) not in PARSERS_KEYS
+            ):
                 continue
             try:
                 event_id = _event_id(raw)

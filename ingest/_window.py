@@ -63,7 +63,12 @@ class Window:
             self._others.extend((delivered, event_id) for event_id in event_ids)
 
     def hold(
-        self, event_id: str, when: str, order: tuple[Any, ...], index: int, record: Mapping[str, Any]
+        self,
+        event_id: str,
+        when: str,
+        order: tuple[Any, ...],
+        index: int,
+        record: Mapping[str, Any],
     ) -> None:
         """Keep a new record until its time is past."""
         self._sequence += 1

@@ -46,13 +46,22 @@ COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("ui_accountid", "useridentity.accountid", ("userIdentity", "accountId")),
     ("ui_username", "useridentity.username", ("userIdentity", "userName")),
     ("ui_invokedby", "useridentity.invokedby", ("userIdentity", "invokedBy")),
-    ("ui_issuer_type", "useridentity.sessioncontext.sessionissuer.type",
-     ("userIdentity", "sessionContext", "sessionIssuer", "type")),
-    ("ui_issuer_arn", "useridentity.sessioncontext.sessionissuer.arn",
-     ("userIdentity", "sessionContext", "sessionIssuer", "arn")),
-    ("ui_issuer_username", "useridentity.sessioncontext.sessionissuer.username",
-     ("userIdentity", "sessionContext", "sessionIssuer", "userName")),
-)  # fmt: skip
+    (
+        "ui_issuer_type",
+        "useridentity.sessioncontext.sessionissuer.type",
+        ("userIdentity", "sessionContext", "sessionIssuer", "type"),
+    ),
+    (
+        "ui_issuer_arn",
+        "useridentity.sessioncontext.sessionissuer.arn",
+        ("userIdentity", "sessionContext", "sessionIssuer", "arn"),
+    ),
+    (
+        "ui_issuer_username",
+        "useridentity.sessioncontext.sessionissuer.username",
+        ("userIdentity", "sessionContext", "sessionIssuer", "userName"),
+    ),
+)
 JSON_COLUMNS = frozenset({"requestparameters", "responseelements", "serviceeventdetails"})
 
 
@@ -74,23 +83,26 @@ def event_filter() -> str:
     return "\n    OR ".join(clauses)
 
 
-def sql(
-    since: date, until: date, table: str = DEFAULT_TABLE, projected: bool = False
-) -> str:
+def sql(since: date, until: date, table: str = DEFAULT_TABLE, projected: bool = False) -> str:
     """The Athena query for the supported cost events from `since` to `until` (inclusive, UTC).
 
     `projected`: the table uses partition projection on a `timestamp` column (yyyy/MM/dd), as the
     AWS documentation's example does, so Athena reads only those days.
     """
     end = until + timedelta(days=1)
-    columns = ",\n  ".join(name if expr == name else f"{expr} AS {name}" for name, expr, _ in COLUMNS)
+    columns = ",\n  ".join(
+        name if expr == name else f"{expr} AS {name}" for name, expr, _ in COLUMNS
+    )
     where = [
         f"eventtime >= {_quoted(f'{since:%Y-%m-%d}T00:00:00Z')}",
         f"eventtime < {_quoted(f'{end:%Y-%m-%d}T00:00:00Z')}",
     ]
     if projected:
-        where.insert(0, f'"timestamp" BETWEEN {_quoted(f"{since:%Y/%m/%d}")} '
-                        f'AND {_quoted(f"{until:%Y/%m/%d}")}')  # fmt: skip
+        where.insert(
+            0,
+            f'"timestamp" BETWEEN {_quoted(f"{since:%Y/%m/%d}")} '
+            f"AND {_quoted(f'{until:%Y/%m/%d}')}",
+        )
     conditions = "\n  AND ".join(where)
     return (
         f"-- dd0c-cost: the supported cost events ({len(SUPPORTED_EVENTS)} of them), "

@@ -248,17 +248,18 @@ def _take(raw: Any, index: int, ref: LogRef, out: Collected, window: Window) -> 
     except NormalizeError as exc:
         out.bad.append(BadInput(ref.name, exc.reason))
         return
-    first = window.first(event_id, raw)
-    if first is raw:
-        if _names(raw) in PARSERS_KEYS:
-            window.hold(event_id, str(raw.get("eventTime", "")), ref.order, index, raw)
+    record: Mapping[str, Any] = raw
+    first = window.first(event_id, record)
+    if first is record:
+        if _names(record) in PARSERS_KEYS:
+            window.hold(event_id, str(record.get("eventTime", "")), ref.order, index, record)
         else:
             out.not_cost += 1  # an odd one the scan could not name (no eventID of its own)
             window.note([event_id], ref.delivered)
-    elif first == raw:
+    elif first == record:
         out.duplicates += 1
     else:
-        out.conflicts.append(_conflict(event_id, first, raw))
+        out.conflicts.append(_conflict(event_id, first, record))
 
 
 class _EventClock:
@@ -318,8 +319,15 @@ async def _run(
                 replay.store.forget(window.forgotten)
                 window.forgotten = []
             if progress:
-                progress(Stats(out.files, out.bytes, out.records_read, replay.tally.cost_events,
-                               ref.fraction))  # fmt: skip
+                progress(
+                    Stats(
+                        out.files,
+                        out.bytes,
+                        out.records_read,
+                        replay.tally.cost_events,
+                        ref.fraction,
+                    )
+                )
         for record in window.drain():
             await replay.feed(record)
         out.bad.extend(sources.missing)

@@ -10,17 +10,20 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import msgspec
 import orjson
 from isal import isal_zlib
+from isal.igzip_lib import IsalError
 
 from engine import PARSERS_KEYS, iter_records
 from ingest import athena
 
 SUFFIXES = (".json.gz", ".json", ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".gz")
 GZIP_MAGIC = b"\x1f\x8b"
+# isal's stubs do not declare IsalError an exception class; it is one (Exception subclass).
+_INFLATE_ERRORS = cast("tuple[type[Exception], ...]", (IsalError,))
 CSV_SUFFIXES = (".csv", ".csv.gz")  # Athena results: read when named, never found by discover
 
 
@@ -186,7 +189,7 @@ def decompress(data: bytes) -> bytes:
     inflate = isal_zlib.decompressobj(31)
     try:
         plain = inflate.decompress(data)
-    except isal_zlib.error:
+    except _INFLATE_ERRORS:
         return gzip.decompress(data)
     if not inflate.eof or inflate.unused_data:
         return gzip.decompress(data)

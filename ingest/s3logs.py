@@ -81,7 +81,7 @@ class S3Reader:
         self._client: Any = None
 
     async def __aenter__(self) -> S3Reader:
-        config = AioConfig(retries=RETRIES, max_pool_connections=self.concurrency)  # type: ignore[arg-type]
+        config = AioConfig(retries=RETRIES, max_pool_connections=self.concurrency)
         self._context = self.session.client(
             "s3", endpoint_url=self.endpoint_url, region_name=self.region, config=config
         )

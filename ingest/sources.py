@@ -19,7 +19,6 @@ from types import TracebackType
 
 from ingest.layout import Filters, LocalLister, LogRef, awslogs_base, delivery_order, ref, walk
 from ingest.logfiles import BadInput, Scan, discover, scan_bytes, scan_file
-
 from ingest.s3logs import S3Reader, S3ReadError
 
 AHEAD_PER_WORKER = 8

@@ -40,7 +40,9 @@ def test_progress_is_silent_when_not_a_terminal() -> None:
 
 def test_the_terminal_report_has_tables_in_severity_colours() -> None:
     found = Highlights()
-    result = run_backtest([SAMPLES], load_catalogue(), options=Options(keep=False, on_event=found.add))
+    result = run_backtest(
+        [SAMPLES], load_catalogue(), options=Options(keep=False, on_event=found.add)
+    )
     assert result.events == []  # streamed, not kept
     console, out = _terminal()
     show(result, found, console)

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import aioboto3
-import boto3
+import boto3  # type: ignore[import-untyped]  # no stubs installed: test set-up only
 import orjson
 import pytest
 
@@ -53,16 +53,27 @@ def test_cli_prints_the_query(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_a_row_becomes_a_cloudtrail_record() -> None:
-    row = {"eventsource": "ec2.amazonaws.com", "eventname": "RunInstances", "eventid": "e",
-           "requestparameters": '{"instanceType":"m5.large"}', "responseelements": "",
-           "ui_type": "AssumedRole", "ui_issuer_arn": "arn:aws:iam::1:role/x", "errorcode": None}  # fmt: skip
+    row = {
+        "eventsource": "ec2.amazonaws.com",
+        "eventname": "RunInstances",
+        "eventid": "e",
+        "requestparameters": '{"instanceType":"m5.large"}',
+        "responseelements": "",
+        "ui_type": "AssumedRole",
+        "ui_issuer_arn": "arn:aws:iam::1:role/x",
+        "errorcode": None,
+    }
     assert is_row(row) and not is_row({"eventSource": "x", "eventsource": "x"})
     assert from_row(row) == {
-        "eventSource": "ec2.amazonaws.com", "eventName": "RunInstances", "eventID": "e",
+        "eventSource": "ec2.amazonaws.com",
+        "eventName": "RunInstances",
+        "eventID": "e",
         "requestParameters": {"instanceType": "m5.large"},
-        "userIdentity": {"type": "AssumedRole",
-                         "sessionContext": {"sessionIssuer": {"arn": "arn:aws:iam::1:role/x"}}},
-    }  # fmt: skip
+        "userIdentity": {
+            "type": "AssumedRole",
+            "sessionContext": {"sessionIssuer": {"arn": "arn:aws:iam::1:role/x"}},
+        },
+    }
 
 
 def _outcome(paths: list[str], options: Options | None = None) -> list[tuple[str, object]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import aioboto3
-import boto3
+import boto3  # type: ignore[import-untyped]  # no stubs installed: test set-up only
 import orjson
 import pytest
 
@@ -58,8 +58,13 @@ def _key(prefix: str, account: str, region: str, stamp: str, n: int = 0) -> str:
 
 
 def _run(event_id: str, when: str, account: str, region: str = "us-east-1") -> dict[str, Any]:
-    return {**RUN, "eventID": event_id, "eventTime": when, "recipientAccountId": account,
-            "awsRegion": region}  # fmt: skip
+    return {
+        **RUN,
+        "eventID": event_id,
+        "eventTime": when,
+        "recipientAccountId": account,
+        "awsRegion": region,
+    }
 
 
 def _reader(endpoint: str, **kwargs: Any) -> S3Reader:
@@ -75,29 +80,46 @@ def test_split_url() -> None:
 def test_reads_the_layout_with_filters_and_an_organisation_trail(endpoint: str) -> None:
     bucket = _bucket(endpoint)
     a, b = "111122223333", "444455556666"
-    _put(endpoint, bucket, _key("t/", a, "us-east-1", "20260101T0010Z"),
-         [_run("a-jan1", "2026-01-01T00:05:00Z", a)])  # fmt: skip
-    _put(endpoint, bucket, _key("t/", a, "us-east-1", "20260102T0010Z"),
-         [_run("a-jan2", "2026-01-02T00:05:00Z", a)])  # fmt: skip
-    _put(endpoint, bucket, _key("t/", a, "eu-west-1", "20260102T0020Z"),
-         [_run("a-eu", "2026-01-02T00:15:00Z", a, "eu-west-1")])  # fmt: skip
+    _put(
+        endpoint,
+        bucket,
+        _key("t/", a, "us-east-1", "20260101T0010Z"),
+        [_run("a-jan1", "2026-01-01T00:05:00Z", a)],
+    )
+    _put(
+        endpoint,
+        bucket,
+        _key("t/", a, "us-east-1", "20260102T0010Z"),
+        [_run("a-jan2", "2026-01-02T00:05:00Z", a)],
+    )
+    _put(
+        endpoint,
+        bucket,
+        _key("t/", a, "eu-west-1", "20260102T0020Z"),
+        [_run("a-eu", "2026-01-02T00:15:00Z", a, "eu-west-1")],
+    )
     org = "t/AWSLogs/o-abc123/"
     key = _key("", b, "us-east-1", "20260102T0005Z").replace("AWSLogs/", org, 1)
     _put(endpoint, bucket, key, [_run("b-jan2", "2026-01-02T00:01:00Z", b)])
 
-    everything = run_backtest([f"s3://{bucket}/t/"], CATALOGUE,
-                              options=Options(s3=_reader(endpoint)))  # fmt: skip
+    everything = run_backtest(
+        [f"s3://{bucket}/t/"], CATALOGUE, options=Options(s3=_reader(endpoint))
+    )
     assert [e.event_id for e in everything.events] == ["a-jan1", "b-jan2", "a-jan2", "a-eu"]
     assert everything.collected.bytes > 0
 
     since = Filters(since=date(2026, 1, 2), regions=frozenset({"us-east-1"}))
-    pruned = run_backtest([f"s3://{bucket}/t/"], CATALOGUE,
-                          options=Options(s3=_reader(endpoint), filters=since))  # fmt: skip
+    pruned = run_backtest(
+        [f"s3://{bucket}/t/"], CATALOGUE, options=Options(s3=_reader(endpoint), filters=since)
+    )
     assert [e.event_id for e in pruned.events] == ["b-jan2", "a-jan2"]
     assert pruned.summary()["files"] == 2
     only_b = Filters(accounts=frozenset({b}))
-    org_only = run_backtest([f"s3://{bucket}/t/AWSLogs/"], CATALOGUE,
-                            options=Options(s3=_reader(endpoint), filters=only_b))  # fmt: skip
+    org_only = run_backtest(
+        [f"s3://{bucket}/t/AWSLogs/"],
+        CATALOGUE,
+        options=Options(s3=_reader(endpoint), filters=only_b),
+    )
     assert [e.event_id for e in org_only.events] == ["b-jan2"]
 
 
@@ -105,10 +127,12 @@ def test_the_samples_from_s3_score_as_on_disk(endpoint: str) -> None:
     bucket = _bucket(endpoint)
     client = _s3(endpoint)
     for path in sorted(SAMPLES.rglob("*.json.gz")):
-        client.put_object(Bucket=bucket, Key=str(path.relative_to(SAMPLES.parent)),
-                          Body=path.read_bytes())  # fmt: skip
-    remote = run_backtest([f"s3://{bucket}/"], CATALOGUE,
-                          options=Options(s3=_reader(endpoint, concurrency=4)))  # fmt: skip
+        client.put_object(
+            Bucket=bucket, Key=str(path.relative_to(SAMPLES.parent)), Body=path.read_bytes()
+        )
+    remote = run_backtest(
+        [f"s3://{bucket}/"], CATALOGUE, options=Options(s3=_reader(endpoint, concurrency=4))
+    )
     local = run_backtest([SAMPLES], CATALOGUE)
     outcome = [(e.event_id, e.anomaly) for e in remote.events]
     assert outcome == [(e.event_id, e.anomaly) for e in local.events]
@@ -132,8 +156,11 @@ def test_a_missing_object_or_bucket_is_reported_not_raised(endpoint: str) -> Non
     data, error = asyncio.run(run())
     assert gzip.decompress(data).startswith(b'{"Records"')
     assert error == "S3ReadError"
-    result = run_backtest([f"s3://{unique_name('nobucket').lower()}/"], CATALOGUE,
-                          options=Options(s3=_reader(endpoint)))  # fmt: skip
+    result = run_backtest(
+        [f"s3://{unique_name('nobucket').lower()}/"],
+        CATALOGUE,
+        options=Options(s3=_reader(endpoint)),
+    )
     assert result.summary()["files"] == 0
     assert result.collected.bad and "cannot list" in result.collected.bad[0].reason
 
@@ -154,15 +181,24 @@ class _Throttled:
     async def _handle(self, request: Any) -> Any:
         if request.method == "GET" and "list-type" not in request.query and self.refused % 2 == 0:
             self.refused += 1
-            body = b"<Error><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>"
+            body = (
+                b"<Error><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>"
+            )
             return self.web.Response(status=503, body=body, content_type="application/xml")
         if request.method == "GET" and "list-type" not in request.query:
             self.refused += 1
         async with self.ClientSession() as session:
-            async with session.request(request.method, self.upstream + request.path_qs,
-                                       headers=request.headers, data=await request.read()) as up:  # fmt: skip
-                return self.web.Response(status=up.status, body=await up.read(),
-                                         headers={"Content-Type": up.headers.get("Content-Type", "")})  # fmt: skip
+            async with session.request(
+                request.method,
+                self.upstream + request.path_qs,
+                headers=request.headers,
+                data=await request.read(),
+            ) as up:
+                return self.web.Response(
+                    status=up.status,
+                    body=await up.read(),
+                    headers={"Content-Type": up.headers.get("Content-Type", "")},
+                )
 
     def _serve(self) -> None:
         self._loop = asyncio.new_event_loop()
@@ -194,11 +230,16 @@ class _Throttled:
 def test_throttled_gets_are_retried_with_backoff(endpoint: str) -> None:
     bucket = _bucket(endpoint)
     for n in range(4):
-        _put(endpoint, bucket, _key("", "111122223333", "us-east-1", f"20260101T00{n}0Z", n),
-             [_run(f"e{n}", f"2026-01-01T00:0{n}:00Z", "111122223333")])  # fmt: skip
+        _put(
+            endpoint,
+            bucket,
+            _key("", "111122223333", "us-east-1", f"20260101T00{n}0Z", n),
+            [_run(f"e{n}", f"2026-01-01T00:0{n}:00Z", "111122223333")],
+        )
     with _Throttled(endpoint) as proxy:
-        result = run_backtest([f"s3://{bucket}/"], CATALOGUE,
-                              options=Options(s3=_reader(proxy.url, concurrency=2)))  # fmt: skip
+        result = run_backtest(
+            [f"s3://{bucket}/"], CATALOGUE, options=Options(s3=_reader(proxy.url, concurrency=2))
+        )
     assert [e.event_id for e in result.events] == ["e0", "e1", "e2", "e3"]
     assert proxy.refused >= 8  # every GET was refused once, then served
     assert result.collected.bad == []
@@ -206,8 +247,12 @@ def test_throttled_gets_are_retried_with_backoff(endpoint: str) -> None:
 
 def test_cli_backtest_from_s3(endpoint: str, capsys: pytest.CaptureFixture[str]) -> None:
     bucket = _bucket(endpoint)
-    _put(endpoint, bucket, _key("", "111122223333", "us-east-1", "20260101T0010Z"),
-         [_run("cli", "2026-01-01T00:05:00Z", "111122223333")])  # fmt: skip
+    _put(
+        endpoint,
+        bucket,
+        _key("", "111122223333", "us-east-1", "20260101T0010Z"),
+        [_run("cli", "2026-01-01T00:05:00Z", "111122223333")],
+    )
     assert main(["backtest", "--json", "--endpoint-url", endpoint, f"s3://{bucket}/"]) == 0
     lines = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["eventId"] for line in lines[:-1]] == ["cli"]

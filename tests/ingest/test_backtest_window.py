@@ -29,7 +29,11 @@ RUN = load("cloudtrail/ec2/run_instances_iam_user_cli.json")
 
 def _outcome(events: list[CostEvent]) -> list[tuple[str, str | None, float | None]]:
     return [
-        (e.event_id, e.anomaly.severity if e.anomaly else None, e.anomaly.score if e.anomaly else None)
+        (
+            e.event_id,
+            e.anomaly.severity if e.anomaly else None,
+            e.anomaly.score if e.anomaly else None,
+        )
         for e in events
     ]
 
@@ -90,9 +94,19 @@ def _run(event_id: str, when: str, account: str = "111122223333") -> dict[str, A
 
 
 def test_accounts_are_interleaved_by_delivery_time_not_by_path(tmp_path: Path) -> None:
-    _file(tmp_path, "222233334444", "20260101T0010Z", [_run("b1", "2026-01-01T00:01:00Z", "222233334444")])
+    _file(
+        tmp_path,
+        "222233334444",
+        "20260101T0010Z",
+        [_run("b1", "2026-01-01T00:01:00Z", "222233334444")],
+    )
     _file(tmp_path, "111122223333", "20260101T0500Z", [_run("a2", "2026-01-01T04:55:00Z")])
-    _file(tmp_path, "222233334444", "20260101T0900Z", [_run("b3", "2026-01-01T08:55:00Z", "222233334444")])
+    _file(
+        tmp_path,
+        "222233334444",
+        "20260101T0900Z",
+        [_run("b3", "2026-01-01T08:55:00Z", "222233334444")],
+    )
     _file(tmp_path, "111122223333", "20260101T0015Z", [_run("a1", "2026-01-01T00:00:30Z")])
     result = run_backtest([tmp_path], CATALOGUE)
     assert [e.event_id for e in result.events] == ["a1", "b1", "a2", "b3"]
@@ -134,20 +148,32 @@ def test_the_window_forgets_ids_once_they_are_two_windows_old() -> None:
         window.first(f"other-{hour}", ("s", "n"))
         released = list(window.advance(when))
         assert all(r["eventTime"] < when for r in released)
-        assert window.remembered <= 8  # about three hours of two ids an hour, whatever the day's length
+        assert (
+            window.remembered <= 8
+        )  # about three hours of two ids an hour, whatever the day's length
     assert len(list(window.drain())) <= 2
 
 
 def test_filters_prune_accounts_regions_and_days(tmp_path: Path) -> None:
     _file(tmp_path, "111122223333", "20260101T0010Z", [_run("jan1", "2026-01-01T00:05:00Z")])
     _file(tmp_path, "111122223333", "20260102T0010Z", [_run("jan2", "2026-01-02T00:05:00Z")])
-    _file(tmp_path, "222233334444", "20260102T0010Z", [_run("other", "2026-01-02T00:05:00Z", "222233334444")])
-    since = Filters(since=__import__("datetime").date(2026, 1, 2), accounts=frozenset({"111122223333"}))
+    _file(
+        tmp_path,
+        "222233334444",
+        "20260102T0010Z",
+        [_run("other", "2026-01-02T00:05:00Z", "222233334444")],
+    )
+    since = Filters(
+        since=__import__("datetime").date(2026, 1, 2), accounts=frozenset({"111122223333"})
+    )
     result = run_backtest([tmp_path], CATALOGUE, options=Options(filters=since))
     assert [e.event_id for e in result.events] == ["jan2"]
     assert result.summary()["files"] == 1
     nothing = Filters(regions=frozenset({"eu-west-1"}))
-    assert run_backtest([tmp_path], CATALOGUE, options=Options(filters=nothing)).summary()["files"] == 0
+    assert (
+        run_backtest([tmp_path], CATALOGUE, options=Options(filters=nothing)).summary()["files"]
+        == 0
+    )
 
 
 def test_per_event_state_follows_the_window_not_the_archive(tmp_path: Path) -> None:

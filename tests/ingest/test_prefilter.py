@@ -46,10 +46,17 @@ def test_all_fixtures_in_one_file_keep_every_cost_event() -> None:
     records: list[Any] = []
     for path in FIXTURES:
         document = orjson.loads(path.read_bytes())
-        records.extend(document.get("Records", [document]) if isinstance(document, dict) else document)
+        records.extend(
+            document.get("Records", [document]) if isinstance(document, dict) else document
+        )
     scan = _same(orjson.dumps({"Records": records}))
     kept = [r for _, r in scan.records if isinstance(r, dict)]
-    cost = [r for r in records if isinstance(r, dict) and (r.get("eventSource"), r.get("eventName")) in set(SUPPORTED_EVENTS)]
+    cost = [
+        r
+        for r in records
+        if isinstance(r, dict)
+        and (r.get("eventSource"), r.get("eventName")) in set(SUPPORTED_EVENTS)
+    ]
     assert len(kept) >= len(cost) > 0
 
 
@@ -82,7 +89,9 @@ def _record(draw: st.DrawFn) -> str:
         fields.append(f'"eventID":{event_id}')
     when = draw(st.sampled_from(['"2026-01-01T00:00:00Z"', '"x"', "1"]))
     fields.append(f'"eventTime":{when}')
-    fields.append('"requestParameters":{"instanceType":"m5.large","nested":[1,{"eventName":"RunInstances"}]}')
+    fields.append(
+        '"requestParameters":{"instanceType":"m5.large","nested":[1,{"eventName":"RunInstances"}]}'
+    )
     if draw(st.booleans()):
         return draw(st.sampled_from(["42", '"text"', "[]", "null"]))
     return "{" + ",".join(fields) + "}"
