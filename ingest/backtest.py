@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ingest.s3logs import S3Reader
 
 DEFAULT_WINDOW = timedelta(hours=2)
+EXPIRY_EVERY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +285,14 @@ class _Replay:
         self.events: list[CostEvent] = []
         self.skipped: list[Skipped] = []
         self.verdicts: dict[str, Verdict] = {}
+        self._next_expiry = self.clock.now
+
+    def forget(self, event_ids: list[str]) -> None:
+        """Per-event state past the window; once a day of event time, expired ended resources."""
+        self.store.forget(event_ids)
+        if self.clock.now >= self._next_expiry:
+            self.store.resources.expire(self.clock.now)
+            self._next_expiry = self.clock.now + EXPIRY_EVERY
 
     async def feed(self, raw: Mapping[str, Any]) -> None:
         """Process one record."""
@@ -316,7 +325,7 @@ async def _run(
             for record in window.advance(ref.delivered):
                 await replay.feed(record)
             if window.forgotten:
-                replay.store.forget(window.forgotten)
+                replay.forget(window.forgotten)
                 window.forgotten = []
             if progress:
                 progress(

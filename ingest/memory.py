@@ -150,6 +150,16 @@ class MemoryResources:
         self._docs[key] = doc
         return True
 
+    def expire(self, now: datetime) -> None:
+        """Drop ended resources past their `expireAt`, as MongoDB's TTL index does for the
+        service (30 days after the end): the backtest's inventory follows the live estate."""
+        gone = [k for k, d in self._docs.items() if d.get("expireAt") and d["expireAt"] < now]
+        for key in gone:
+            del self._docs[key]
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
     def _live(self, key: ResourceKey) -> LiveResource | None:
         doc = self._docs.get(key)
         return LiveResource.from_mongo(doc) if doc is not None else None

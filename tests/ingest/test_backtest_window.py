@@ -72,6 +72,13 @@ def test_the_scenario_seeds_score_as_with_a_full_sort(tmp_path: Path, seed: int)
 
 
 @pytest.mark.slow
+def test_a_season_with_expired_resources_scores_as_with_a_full_sort(tmp_path: Path) -> None:
+    # Longer than the 30 days ended resources are kept: the inventory's expiry is exercised.
+    write(Config(days=45, seed=7, accounts=2), CataloguePrices(), tmp_path)
+    _same_as_full_sort([str(tmp_path / "AWSLogs")])
+
+
+@pytest.mark.slow
 def test_process_pool_gives_the_same_verdicts(tmp_path: Path) -> None:
     write(Config(days=7, seed=5, accounts=2), CataloguePrices(), tmp_path)
     paths = [str(tmp_path / "AWSLogs")]
