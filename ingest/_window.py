@@ -18,7 +18,6 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # (eventTime, file order key, index in file, sequence, record): ties fall back to the order a
 # full stable sort over the path-sorted files gives.
 Mark = Mapping[str, Any] | tuple[str, str]
@@ -26,9 +25,10 @@ _Entry = tuple[str, tuple[Any, ...], int, int, str, Mapping[str, Any]]
 
 
 def shift(stamp: str, delta: timedelta) -> str:
-    """An eventTime-formatted string `delta` away from `stamp` (same format)."""
-    when = datetime.fromisoformat(stamp).astimezone(UTC)
-    return (when + delta).strftime(TIME_FORMAT)
+    """`delta` away from `stamp` (an eventTime), as "YYYY-MM-DDTHH:MM:SS" without the zone: an
+    eventTime in that second ("…SSZ", "…SS.123Z") compares greater, earlier ones smaller."""
+    when = datetime.fromisoformat(stamp).astimezone(UTC).replace(tzinfo=None)
+    return (when + delta).isoformat(timespec="seconds")
 
 
 class Window:
