@@ -197,6 +197,14 @@ class MemoryAnomalies:
         self.items[event.event_id] = document_for(tenant_id, event, anomaly, now)
         return True
 
+    def forget(self, event_ids: list[str]) -> None:
+        """Drop closed anomalies of events past the window (open ones stay: an end resolves
+        them); the backtest's report gathers what it shows as the events stream past."""
+        for event_id in event_ids:
+            found = self.items.get(event_id)
+            if found is not None and found.status not in OPEN:
+                del self.items[event_id]
+
     async def open_for_resources(
         self, tenant_id: str, account_id: str, resource_ids: list[str]
     ) -> list[StoredAnomaly]:
@@ -236,3 +244,4 @@ class MemoryStore:
             self.events.forget(event_ids)
             self.baselines.forget(event_ids)
             self.profiles.forget(event_ids)
+            self.anomalies.forget(event_ids)
