@@ -45,7 +45,10 @@ def register(sub: Any) -> None:
         help="how late a record may arrive and still be put in order (120)",
     )
     parser.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1, help="processes reading files (all)"
+        "--workers",
+        type=int,
+        default=1,
+        help=f"processes scanning files (1; this machine has {os.cpu_count()} cores: see README)",
     )
     parser.add_argument(
         "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="S3 GETs at a time (32)"
