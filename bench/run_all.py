@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from bench import ingest_bench, scenario_bench, span_bench, speed
+from bench import backtest_bench, ingest_bench, scenario_bench, span_bench, speed
 
 
 def main() -> int:
     """Run the speed, scenario, ingestion and span benchmarks."""
     print("== speed ==")
     speed.main([])
+    print("== backtest at archive scale ==")
+    backtest_bench.main(["speed"])
+    backtest_bench.main(["s3"])
     print("== scenarios ==")
     scenario_bench.main([])
     print("== ingestion ==")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.scenario_bench import generate
-from ingest.backtest import collect
+from ingest._fullsort import sorted_records
 from ingest.memory import MemoryStore
 from ingest.processor import EventProcessor
 from pricing import Catalogue, load_catalogue
@@ -76,7 +76,7 @@ def measure(records: list[Any], catalogue: Catalogue, endpoint: str | None) -> t
 
 def report(paths: list[str], repeat: int) -> None:
     """Print events/s with spans off and on, and the ratio."""
-    records = collect(paths).records
+    records = sorted_records(paths)
     catalogue = load_catalogue()
     with receiver() as (endpoint, sizes):
         off = min(measure(records, catalogue, None)[1] for _ in range(repeat))

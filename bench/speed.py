@@ -18,7 +18,8 @@ import orjson
 
 from bench.scenario_bench import generate
 from engine import Replay
-from ingest.backtest import collect, run_backtest
+from ingest._fullsort import sorted_records
+from ingest.backtest import run_backtest
 from ingest.logfiles import discover
 from pricing import load_catalogue
 
@@ -45,7 +46,7 @@ def bare_parse(files: list[Path]) -> int:
 
 def engine_rate(paths: list[str], repeat: int) -> tuple[int, float]:
     """Cost events per second through normalise + price + score + learn, records in memory."""
-    records = collect(paths).records
+    records = sorted_records(paths)
     catalogue = load_catalogue()
 
     def work() -> None:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import alerts, backtest, manifest, normalize, price, serve
+from cli import alerts, athena_sql, backtest, manifest, normalize, price, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,7 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Real-time AWS cost anomaly detection from CloudTrail.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (alerts, backtest, manifest, normalize, price, serve):
+    for module in (alerts, athena_sql, backtest, manifest, normalize, price, serve):
         module.register(sub)
     return parser
 

@@ -1,15 +1,23 @@
-"""`dd0c-cost backtest PATH… [--json]`: replay CloudTrail logs through the engine from a cold
-start and show what would have alerted."""
+"""`dd0c-cost backtest PATH|s3://bucket/prefix/ … [--since D] [--until D] [--account A]
+[--region R] [--json]`: replay CloudTrail logs through the engine from a cold start and show what
+would have alerted."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from datetime import date, timedelta
 from typing import Any
 
-from cli._output import TerminalProgress, write_json
-from cli.report import render
-from ingest.backtest import run_backtest
+from rich.console import Console
+
+from cli._output import write_json
+from cli.report import Highlights, render
+from cli.report_rich import RichProgress, show
+from ingest.backtest import DEFAULT_WINDOW, BacktestResult, Options, run_backtest
+from ingest.layout import Filters
+from ingest.s3logs import DEFAULT_CONCURRENCY, S3Reader
 from pricing import load_catalogue
 
 MAX_BAD_SHOWN = 5
@@ -20,32 +28,80 @@ def register(sub: Any) -> None:
     parser = sub.add_parser(
         "backtest",
         help="replay CloudTrail logs and report what would have alerted",
-        description="Read CloudTrail logs as delivered to S3 (AWSLogs/…/*.json.gz, recursively), "
-        "plain JSON, JSON lines or EventBridge envelopes; drop duplicate eventIDs; score every "
-        "cost event in time order from a cold start.",
+        description="Read CloudTrail logs from S3 (s3://bucket/prefix/) or disk "
+        "(AWSLogs/…/*.json.gz, "
+        "recursively; plain JSON, JSON lines, EventBridge envelopes, an Athena result CSV); "
+        "drop duplicate eventIDs; score every cost event in time order from a cold start.",
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="s3:// URLs, files, directories")
+    parser.add_argument("--since", type=date.fromisoformat, help="first day (UTC), YYYY-MM-DD")
+    parser.add_argument("--until", type=date.fromisoformat, help="last day (UTC), YYYY-MM-DD")
+    parser.add_argument("--account", action="append", default=[], help="only this account (repeat)")
+    parser.add_argument("--region", action="append", default=[], help="only this region (repeat)")
+    parser.add_argument(
+        "--window-minutes",
+        type=int,
+        default=int(DEFAULT_WINDOW.total_seconds() // 60),
+        help="how late a record may arrive and still be put in order (120)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help=f"processes scanning files (1; this machine has {os.cpu_count()} cores: see README)",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="S3 GETs at a time (32)"
+    )
+    parser.add_argument(
+        "--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL_S3"), help=argparse.SUPPRESS
+    )
     parser.add_argument(
         "--json", action="store_true", help="CostEvent lines (anomaly filled), then a summary"
     )
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the backtest; exit 2 when nothing could be read, else 0."""
-    progress = TerminalProgress()
-    result = run_backtest(args.paths, load_catalogue(), progress=progress)
-    progress.finish()
-    summary = result.summary()
+def _options(args: argparse.Namespace, found: Highlights) -> Options:
+    filters = Filters(args.since, args.until, frozenset(args.account), frozenset(args.region))
+    s3 = None
+    if any(p.startswith("s3://") for p in args.paths):
+        import aioboto3  # the S3 path only: a local backtest does not pay for the import
+
+        s3 = S3Reader(
+            aioboto3.Session(), endpoint_url=args.endpoint_url, concurrency=args.concurrency
+        )
+    on_event = (lambda e: write_json(e.to_json_dict())) if args.json else found.add
+    return Options(
+        window=timedelta(minutes=args.window_minutes),
+        workers=max(args.workers, 1),
+        filters=filters,
+        keep=False,
+        on_event=on_event,
+        s3=s3,
+    )
+
+
+def _report_bad(result: BacktestResult) -> None:
     bad = result.collected.bad
     for item in bad[:MAX_BAD_SHOWN]:
         print(f"dd0c-cost backtest: {item.source}: {item.reason}", file=sys.stderr)
     if len(bad) > MAX_BAD_SHOWN:
         print(f"dd0c-cost backtest: … and {len(bad) - MAX_BAD_SHOWN} more", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the backtest; exit 2 when nothing could be read, else 0."""
+    found = Highlights()
+    options = _options(args, found)
+    with RichProgress() as progress:
+        result = run_backtest(args.paths, load_catalogue(), progress=progress, options=options)
+    _report_bad(result)
+    summary = result.summary()
     if args.json:
-        for event in result.events:
-            write_json(event.to_json_dict())
         write_json(summary)
+    elif sys.stdout.isatty():
+        show(result, found, Console())
     else:
-        sys.stdout.write(render(result))
+        sys.stdout.write(render(result, found))
     return 2 if summary["files"] == 0 else 0

@@ -1,5 +1,6 @@
-"""The backtest: every record under some paths, de-duplicated, in event-time order, through the
-engine from a cold start with in-memory state."""
+"""The backtest: CloudTrail logs (local or S3) streamed in delivery order, cost-relevant records
+put in eventTime order within a bounded window and de-duplicated, then the service's own processor
+from a cold start with in-memory state. Memory follows the window, not the archive."""
 
 from __future__ import annotations
 
@@ -8,25 +9,42 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import DEFAULT_THRESHOLDS, PARSERS_KEYS, CostEvent, Skipped, Thresholds, Verdict
 from engine.errors import NormalizeError
 from engine.models import COST_INCREASING
 from engine.normalize import derived_event_id, record_digest
 from engine.records import looks_like_record
-from ingest.logfiles import BadInput, discover, read_records
+from ingest._window import Mark, Window
+from ingest.layout import Filters, LogRef
+from ingest.logfiles import BadInput, Other, Scan
 from ingest.memory import MemoryStore
 from ingest.processor import EventProcessor
+from ingest.sources import Sources
 from pricing import Catalogue
 
-Progress = Callable[[str, int, int], None]
-# What `_take` remembers per eventID: the record itself when it is cost-relevant (it is kept for
-# the replay anyway, and comparing dicts is cheaper than hashing every record), else its
-# (eventSource, eventName). Digests are computed only for the rare conflict.
-Seen = dict[str, Mapping[str, Any] | tuple[str, str]]
+if TYPE_CHECKING:
+    from ingest.s3logs import S3Reader
+
+DEFAULT_WINDOW = timedelta(hours=2)
+EXPIRY_EVERY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Where the reading is: for a progress bar."""
+
+    files: int
+    bytes: int
+    records: int
+    events: int
+    fraction: float | None
+
+
+Progress = Callable[[Stats], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +60,10 @@ class Conflict:
 
 @dataclass
 class Collected:
-    """Cost-relevant records, ready to replay, and counts of everything else."""
+    """Counts of what was read (the cost-relevant records themselves stream through)."""
 
-    records: list[Mapping[str, Any]] = field(default_factory=list)
     files: int = 0
+    bytes: int = 0
     records_read: int = 0
     duplicates: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
@@ -53,6 +71,9 @@ class Collected:
     bad: list[BadInput] = field(default_factory=list)
     first_time: str | None = None
     last_time: str | None = None
+    late: int = 0
+    held_peak: int = 0
+    events_remembered: int = 0  # per-event state left at the end (follows the window)
 
     def saw_time(self, value: object) -> None:
         """Widen the time range of the records read (eventTime, to the second, UTC)."""
@@ -64,26 +85,66 @@ class Collected:
         if self.last_time is None or when > self.last_time:
             self.last_time = when
 
+    def add(self, ref: LogRef, scan: Scan) -> None:
+        """Count one file's scan."""
+        self.files += 1
+        self.bytes += ref.size
+        self.records_read += scan.read
+        self.bad.extend(scan.bad)
+        for value in scan.time_range():
+            self.saw_time(value)
+
+
+@dataclass
+class Tally:
+    """Running counts of the processed records (what the summary prints)."""
+
+    cost_events: int = 0
+    starting: int = 0
+    priced: int = 0
+    skipped: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    severities: Counter[str] = field(default_factory=Counter)
+    first_event: datetime | None = None
+    last_event: datetime | None = None
+
+    def event(self, event: CostEvent) -> None:
+        """Count a scored cost event."""
+        self.cost_events += 1
+        # A $0 change (a Lambda configuration update) starts no spending.
+        if event.action in COST_INCREASING and event.estimated_hourly_cost != 0:
+            self.starting += 1
+            self.priced += event.estimated_hourly_cost is not None
+        if event.anomaly:
+            self.severities[event.anomaly.severity] += 1
+        when = event.event_time
+        self.first_event = when if self.first_event is None else min(self.first_event, when)
+        self.last_event = when if self.last_event is None else max(self.last_event, when)
+
+    def skip(self, skipped: Skipped) -> None:
+        """Count a skipped record."""
+        self.skipped += 1
+        self.reasons["malformed" if skipped.malformed else "failed call"] += 1
+
+
+def _stamp(when: datetime | None) -> str | None:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
+
 
 @dataclass
 class BacktestResult:
-    """Scored events, skipped records, and counts."""
+    """Counts, and (when kept) the scored events, skipped records and verdicts."""
 
     events: list[CostEvent]
     skipped: list[Skipped]
     verdicts: dict[str, Verdict]
     collected: Collected
     seconds: float
+    tally: Tally = field(default_factory=Tally)
 
     def summary(self) -> dict[str, Any]:
         """The counts printed last (`{"kind": "summary", …}`)."""
-        severities = Counter(e.anomaly.severity for e in self.events if e.anomaly)
-        reasons = Counter("malformed" if s.malformed else "failed call" for s in self.skipped)
-        times = [e.event_time for e in self.events]
-        # A $0 change (a Lambda configuration update) starts no spending.
-        starting = [
-            e for e in self.events if e.action in COST_INCREASING and e.estimated_hourly_cost != 0
-        ]
+        tally = self.tally
         return {
             "kind": "summary",
             "files": self.collected.files,
@@ -92,19 +153,32 @@ class BacktestResult:
             "conflictingDuplicates": len(self.collected.conflicts),
             "notCostEvents": self.collected.not_cost,
             "unreadable": len(self.collected.bad),
-            "costEvents": len(self.events),
-            "startingSpend": len(starting),
-            "priced": sum(1 for e in starting if e.estimated_hourly_cost is not None),
-            "skipped": len(self.skipped),
-            "malformed": reasons["malformed"],
-            "failedCalls": reasons["failed call"],
-            "anomalies": {k: severities.get(k, 0) for k in ("critical", "warning", "info")},
-            "firstEvent": min(times).strftime("%Y-%m-%dT%H:%M:%SZ") if times else None,
-            "lastEvent": max(times).strftime("%Y-%m-%dT%H:%M:%SZ") if times else None,
+            "lateRecords": self.collected.late,
+            "costEvents": tally.cost_events,
+            "startingSpend": tally.starting,
+            "priced": tally.priced,
+            "skipped": tally.skipped,
+            "malformed": tally.reasons["malformed"],
+            "failedCalls": tally.reasons["failed call"],
+            "anomalies": {k: tally.severities.get(k, 0) for k in ("critical", "warning", "info")},
+            "firstEvent": _stamp(tally.first_event),
+            "lastEvent": _stamp(tally.last_event),
             "firstRecord": self.collected.first_time,
             "lastRecord": self.collected.last_time,
             "seconds": round(self.seconds, 3),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How to run: the late-record window, processes, filters, and what to keep or stream."""
+
+    window: timedelta = DEFAULT_WINDOW
+    workers: int = 1
+    filters: Filters = Filters()
+    keep: bool = True
+    on_event: Callable[[CostEvent], None] | None = None
+    s3: S3Reader | None = None
 
 
 def _event_id(raw: Mapping[str, Any]) -> str:
@@ -112,36 +186,8 @@ def _event_id(raw: Mapping[str, Any]) -> str:
     return event_id if isinstance(event_id, str) and event_id else derived_event_id(raw)
 
 
-def _take(raw: Any, out: Collected, seen: Seen, source: Path) -> None:
-    out.records_read += 1
-    if isinstance(raw, BadInput):
-        out.bad.append(raw)
-        return
-    if not looks_like_record(raw):
-        out.bad.append(BadInput(str(source), "not a CloudTrail record: no eventName/eventSource"))
-        return
-    out.saw_time(raw.get("eventTime"))
-    try:
-        event_id = _event_id(raw)
-    except NormalizeError as exc:
-        out.bad.append(BadInput(str(source), exc.reason))
-        return
-    key = (raw["eventSource"], raw["eventName"])
-    mark: Mapping[str, Any] | tuple[str, str] = raw if key in PARSERS_KEYS else key
-    first = seen.setdefault(event_id, mark)
-    if first is mark:
-        if isinstance(mark, tuple):
-            out.not_cost += 1
-        else:
-            out.records.append(mark)
-    elif first == mark:
-        out.duplicates += 1
-    else:
-        out.conflicts.append(_conflict(event_id, first, raw))
-
-
-def _conflict(event_id: str, first: Mapping[str, Any] | tuple[str, str], raw: Any) -> Conflict:
-    def digest(record: Mapping[str, Any] | tuple[str, str]) -> str:
+def _conflict(event_id: str, first: Mark, raw: Mark) -> Conflict:
+    def digest(record: Mark) -> str:
         if isinstance(record, tuple):
             return "-"  # a record that is not a cost event: only its name was kept
         try:
@@ -149,29 +195,72 @@ def _conflict(event_id: str, first: Mapping[str, Any] | tuple[str, str], raw: An
         except NormalizeError:
             return "?"
 
-    def name(record: Mapping[str, Any] | tuple[str, str]) -> str:
-        source, event = record if isinstance(record, tuple) else _key(record)
+    def name(record: Mark) -> str:
+        source, event = record if isinstance(record, tuple) else _names(record)
         return f"{source} {event}"
 
     return Conflict(event_id, digest(first), digest(raw), name(first), name(raw))
 
 
-def _key(raw: Mapping[str, Any]) -> tuple[str, str]:
-    return raw["eventSource"], raw["eventName"]
+def _names(record: Mapping[str, Any]) -> tuple[str, str]:
+    return record["eventSource"], record["eventName"]
 
 
-def collect(paths: Iterable[str | Path], progress: Progress | None = None) -> Collected:
-    """Read every log under `paths`; keep cost-relevant records once each, sorted by time."""
-    files, missing = discover(paths)
-    out = Collected(files=len(files), bad=list(missing))
-    seen: Seen = {}
-    for number, path in enumerate(files, start=1):
-        for raw in read_records(path):
-            _take(raw, out, seen, path)
-        if progress:
-            progress("reading", number, len(files))
-    out.records.sort(key=lambda r: str(r.get("eventTime", "")))
-    return out
+def _take_others(others: list[Other], ref: LogRef, out: Collected, window: Window) -> None:
+    """Records that are not cost events, a run of them: each counted once, or as a duplicate or
+    conflict. The one loop every record of the archive goes through: kept tight."""
+    seen = window.seen
+    new: list[str] = []
+    for event_id, mark in others:
+        first = seen.setdefault(event_id, mark)
+        if first is mark:
+            new.append(event_id)
+        elif first == mark:
+            out.duplicates += 1
+        else:
+            out.conflicts.append(_conflict(event_id, first, mark))
+    out.not_cost += len(new)
+    window.note(new, ref.delivered)
+
+
+def _take_scan(scan: Scan, ref: LogRef, out: Collected, window: Window) -> None:
+    """One file's records in file order, runs of non-cost records in one go."""
+    run: list[Other] = []
+    for index, raw in scan.records:
+        if raw.__class__ is Other:
+            run.append(raw)
+            continue
+        if run:
+            _take_others(run, ref, out, window)
+            run = []
+        _take(raw, index, ref, out, window)
+    if run:
+        _take_others(run, ref, out, window)
+
+
+def _take(raw: Any, index: int, ref: LogRef, out: Collected, window: Window) -> None:
+    """A record the scan kept: report it as bad, drop it as a duplicate, or hold it."""
+    if not looks_like_record(raw):
+        out.bad.append(BadInput(ref.name, "not a CloudTrail record: no eventName/eventSource"))
+        return
+    out.saw_time(raw.get("eventTime"))
+    try:
+        event_id = _event_id(raw)
+    except NormalizeError as exc:
+        out.bad.append(BadInput(ref.name, exc.reason))
+        return
+    record: Mapping[str, Any] = raw
+    first = window.first(event_id, record)
+    if first is record:
+        if _names(record) in PARSERS_KEYS:
+            window.hold(event_id, str(record.get("eventTime", "")), ref.order, index, record)
+        else:
+            out.not_cost += 1  # an odd one the scan could not name (no eventID of its own)
+            window.note([event_id], ref.delivered)
+    elif first == record:
+        out.duplicates += 1
+    else:
+        out.conflicts.append(_conflict(event_id, first, record))
 
 
 class _EventClock:
@@ -184,31 +273,94 @@ class _EventClock:
         return self.now
 
 
-async def _replay(
-    records: list[Mapping[str, Any]],
-    catalogue: Catalogue,
-    thresholds: Thresholds,
-    progress: Progress | None,
-) -> tuple[list[CostEvent], list[Skipped], dict[str, Verdict]]:
-    """Every record through the service's processor over in-memory state, in order."""
-    clock = _EventClock()
-    processor = EventProcessor(MemoryStore(), catalogue, clock, thresholds)
-    events: list[CostEvent] = []
-    skipped: list[Skipped] = []
-    verdicts: dict[str, Verdict] = {}
-    total = len(records)
-    for number, raw in enumerate(records, start=1):
-        if progress and (number % 2000 == 0 or number == total):
-            progress("scoring", number, total)
-        result, verdict = await processor.process(raw)
+class _Replay:
+    """Records, in order, through the service's processor over in-memory state."""
+
+    def __init__(self, catalogue: Catalogue, thresholds: Thresholds, options: Options) -> None:
+        self.clock = _EventClock()
+        self.store = MemoryStore()
+        self.processor = EventProcessor(self.store, catalogue, self.clock, thresholds)
+        self.options = options
+        self.tally = Tally()
+        self.events: list[CostEvent] = []
+        self.skipped: list[Skipped] = []
+        self.verdicts: dict[str, Verdict] = {}
+        self._next_expiry = self.clock.now
+
+    def forget(self, event_ids: list[str]) -> None:
+        """Per-event state past the window; once a day of event time, expired ended resources."""
+        self.store.forget(event_ids)
+        if self.clock.now >= self._next_expiry:
+            self.store.resources.expire(self.clock.now)
+            self._next_expiry = self.clock.now + EXPIRY_EVERY
+
+    async def feed(self, raw: Mapping[str, Any]) -> None:
+        """Process one record."""
+        result, verdict = await self.processor.process(raw)
+        keep = self.options.keep
         if isinstance(result, Skipped):
-            skipped.append(result)
-            continue
-        clock.now = max(clock.now, result.event_time)
-        events.append(result)
-        if verdict is not None:
-            verdicts[result.event_id] = verdict
-    return events, skipped, verdicts
+            self.tally.skip(result)
+            if keep:
+                self.skipped.append(result)
+            return
+        self.clock.now = max(self.clock.now, result.event_time)
+        self.tally.event(result)
+        if self.options.on_event is not None:
+            self.options.on_event(result)
+        if keep:
+            self.events.append(result)
+            if verdict is not None:
+                self.verdicts[result.event_id] = verdict
+
+
+async def _run(
+    paths: list[str], replay: _Replay, options: Options, progress: Progress | None
+) -> Collected:
+    out = Collected()
+    window = Window(options.window)
+    async with Sources(paths, options.filters, options.workers, options.s3) as sources:
+        async for ref, scan in sources.scans():
+            out.add(ref, scan)
+            _take_scan(scan, ref, out, window)
+            for record in window.advance(ref.delivered):
+                await replay.feed(record)
+            if window.forgotten:
+                replay.forget(window.forgotten)
+                window.forgotten = []
+            if progress:
+                progress(
+                    Stats(
+                        out.files,
+                        out.bytes,
+                        out.records_read,
+                        replay.tally.cost_events,
+                        ref.fraction,
+                    )
+                )
+        for record in window.drain():
+            await replay.feed(record)
+        out.bad.extend(sources.missing)
+    out.late, out.held_peak = window.late_records, window.peak
+    out.events_remembered = len(replay.store.events)
+    return out
+
+
+async def backtest(
+    paths: Iterable[str | Path],
+    catalogue: Catalogue,
+    thresholds: Thresholds | None = None,
+    progress: Progress | None = None,
+    options: Options | None = None,
+) -> BacktestResult:
+    """Read, de-duplicate, order within the window, then the service's own processor."""
+    started = time.perf_counter()
+    chosen = options or Options()
+    replay = _Replay(catalogue, thresholds or DEFAULT_THRESHOLDS, chosen)
+    collected = await _run([str(p) for p in paths], replay, chosen, progress)
+    seconds = time.perf_counter() - started
+    return BacktestResult(
+        replay.events, replay.skipped, replay.verdicts, collected, seconds, replay.tally
+    )
 
 
 def run_backtest(
@@ -216,10 +368,7 @@ def run_backtest(
     catalogue: Catalogue,
     thresholds: Thresholds | None = None,
     progress: Progress | None = None,
+    options: Options | None = None,
 ) -> BacktestResult:
-    """Read, de-duplicate, order, then the service's own processor from a cold start."""
-    started = time.perf_counter()
-    collected = collect(paths, progress)
-    chosen = thresholds or DEFAULT_THRESHOLDS
-    events, skipped, verdicts = asyncio.run(_replay(collected.records, catalogue, chosen, progress))
-    return BacktestResult(events, skipped, verdicts, collected, time.perf_counter() - started)
+    """`backtest` on a fresh event loop."""
+    return asyncio.run(backtest(paths, catalogue, thresholds, progress, options))

@@ -64,6 +64,14 @@ class MemoryEvents:
         doc = self._docs[event_id]
         doc.step = max(doc.step, int(step))
 
+    def forget(self, event_ids: list[str]) -> None:
+        """Drop finished events no duplicate can reach any more (the backtest's window)."""
+        for event_id in event_ids:
+            self._docs.pop(event_id, None)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
 
 class MemoryBaselines:
     """Baselines in a dict, each delta applied once."""
@@ -84,13 +92,17 @@ class MemoryBaselines:
         self.items[delta.key] = apply(self.items.get(delta.key), delta)
         return True
 
+    def forget(self, event_ids: list[str]) -> None:
+        """Forget which events were applied, for events no duplicate can reach any more."""
+        self._applied.difference_update(event_ids)
+
 
 class MemoryProfiles:
     """Principal and account profiles in a dict, each delta applied once."""
 
     def __init__(self) -> None:
         self.items: dict[ProfileKey, Profile] = {}
-        self._applied: set[tuple[ProfileKey, str]] = set()
+        self._applied: dict[str, set[ProfileKey]] = {}
 
     async def get(self, tenant_id: str, key: ProfileKey) -> Profile | None:
         """The profile or None."""
@@ -98,12 +110,17 @@ class MemoryProfiles:
 
     async def apply(self, tenant_id: str, delta: ProfileDelta) -> bool:
         """Add one call once."""
-        mark = (delta.key, delta.event_id)
-        if mark in self._applied:
+        applied = self._applied.setdefault(delta.event_id, set())
+        if delta.key in applied:
             return False
-        self._applied.add(mark)
+        applied.add(delta.key)
         self.items[delta.key] = apply_profile(self.items.get(delta.key), delta)
         return True
+
+    def forget(self, event_ids: list[str]) -> None:
+        """Forget which events were applied, for events no duplicate can reach any more."""
+        for event_id in event_ids:
+            self._applied.pop(event_id, None)
 
 
 def _set_on(doc: dict[str, Any], update: dict[str, Any], new: bool) -> None:
@@ -132,6 +149,16 @@ class MemoryResources:
         _set_on(doc, update_for(change, event_id, event_time, now), fresh)
         self._docs[key] = doc
         return True
+
+    def expire(self, now: datetime) -> None:
+        """Drop ended resources past their `expireAt`, as MongoDB's TTL index does for the
+        service (30 days after the end): the backtest's inventory follows the live estate."""
+        gone = [k for k, d in self._docs.items() if d.get("expireAt") and d["expireAt"] < now]
+        for key in gone:
+            del self._docs[key]
+
+    def __len__(self) -> int:
+        return len(self._docs)
 
     def _live(self, key: ResourceKey) -> LiveResource | None:
         doc = self._docs.get(key)
@@ -170,6 +197,14 @@ class MemoryAnomalies:
         self.items[event.event_id] = document_for(tenant_id, event, anomaly, now)
         return True
 
+    def forget(self, event_ids: list[str]) -> None:
+        """Drop closed anomalies of events past the window (open ones stay: an end resolves
+        them); the backtest's report gathers what it shows as the events stream past."""
+        for event_id in event_ids:
+            found = self.items.get(event_id)
+            if found is not None and found.status not in OPEN:
+                del self.items[event_id]
+
     async def open_for_resources(
         self, tenant_id: str, account_id: str, resource_ids: list[str]
     ) -> list[StoredAnomaly]:
@@ -201,3 +236,12 @@ class MemoryStore:
     profiles: MemoryProfiles = field(default_factory=MemoryProfiles)
     resources: MemoryResources = field(default_factory=MemoryResources)
     anomalies: MemoryAnomalies = field(default_factory=MemoryAnomalies)
+
+    def forget(self, event_ids: list[str]) -> None:
+        """Per-event state of events past the backtest's duplicate window: memory follows the
+        window, not the archive (baselines, profiles, inventory and anomalies stay)."""
+        if event_ids:
+            self.events.forget(event_ids)
+            self.baselines.forget(event_ids)
+            self.profiles.forget(event_ids)
+            self.anomalies.forget(event_ids)

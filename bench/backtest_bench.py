@@ -1,0 +1,207 @@
+"""Backtest at archive scale: speed against bare parsing, the process pool, memory, S3.
+
+    python -m bench.backtest_bench speed [PATH] [--repeat 3]
+    python -m bench.backtest_bench rss PATH            # peak RSS of one backtest, fresh process
+    python -m bench.backtest_bench s3 [PATH] [--files 2000]
+
+Without PATH, `speed` and `s3` generate the scenario logs (30 days, 4 accounts, seed 1) first.
+`speed` prints CPU seconds of one process for the single-core figures (the machine is shared, CPU
+time is what the code costs) and wall seconds for the all-cores run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench.scenario_bench import generate
+from ingest._window import Window
+from ingest.backtest import DEFAULT_WINDOW, Collected, Options, _take_scan, run_backtest
+from ingest.layout import Filters
+from ingest.logfiles import discover
+from ingest.sources import Sources
+from pricing import load_catalogue
+
+
+def _best(repeat: int, work: Callable[[], object], clock: Callable[[], float]) -> float:
+    times = []
+    for _ in range(repeat):
+        started = clock()
+        work()
+        times.append(clock() - started)
+    return min(times)
+
+
+def bare_parse(files: list[Path]) -> int:
+    """gzip + orjson over every file: the floor a reader that parses everything pays."""
+    count = 0
+    for path in files:
+        data = path.read_bytes()
+        document = orjson.loads(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
+        count += len(document.get("Records", ())) if isinstance(document, dict) else 1
+    return count
+
+
+def read_only(paths: list[str]) -> int:
+    """The backtest's reading alone (listing, prefilter, window, duplicates), engine left out."""
+    out = Collected()
+    window = Window(DEFAULT_WINDOW)
+
+    async def run() -> None:
+        async with Sources(paths, Filters(), 1, None) as sources:
+            async for ref, scan in sources.scans():
+                out.add(ref, scan)
+                _take_scan(scan, ref, out, window)
+                for _ in window.advance(ref.delivered):
+                    pass
+            for _ in window.drain():
+                pass
+
+    asyncio.run(run())
+    return out.records_read
+
+
+def speed(paths: list[str], repeat: int) -> None:
+    """Single core against bare parsing; all cores against single core."""
+    files, _ = discover(paths)
+    catalogue = load_catalogue()
+    records = bare_parse(files)
+    one = Options(workers=1, keep=False)
+    every = Options(workers=os.cpu_count() or 1, keep=False)
+    cpu = time.process_time
+    bare = _best(repeat, lambda: bare_parse(files), cpu)
+    reading = _best(repeat, lambda: read_only(paths), cpu)
+    single = _best(repeat, lambda: run_backtest(paths, catalogue, options=one), cpu)
+    wall = time.perf_counter
+    single_wall = _best(repeat, lambda: run_backtest(paths, catalogue, options=one), wall)
+    multi_wall = _best(repeat, lambda: run_backtest(paths, catalogue, options=every), wall)
+    summary = run_backtest(paths, catalogue, options=one).summary()
+    print(
+        f"input: {len(files):,} files, {records:,} records, {summary['costEvents']:,} cost events"
+    )
+    print(f"bare gzip+orjson parse:   {bare:.3f} CPU s ({records / bare:,.0f} records/s)")
+    print(
+        f"reading only, one core:   {reading:.3f} CPU s ({records / reading:,.0f} records/s): "
+        f"{reading / bare:.2f}x bare parse (prefilter + window, engine left out)"
+    )
+    print(f"backtest, one core:       {single:.3f} CPU s ({records / single:,.0f} records/s)")
+    print(f"ratio backtest / bare parse (one core): {single / bare:.2f}x (target <= 1.0x)")
+    print(f"backtest wall, 1 process: {single_wall:.3f} s")
+    print(
+        f"backtest wall, {every.workers} processes: {multi_wall:.3f} s "
+        f"(speed-up {single_wall / multi_wall:.2f}x on {os.cpu_count()} cores)"
+    )
+
+
+def rss(paths: list[str]) -> None:
+    """Peak RSS of one backtest in this (fresh) process, result streamed, not kept."""
+    started = time.perf_counter()
+    result = run_backtest(paths, load_catalogue(), options=Options(workers=1, keep=False))
+    seconds = time.perf_counter() - started
+    summary = result.summary()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"records {summary['recordsRead']:,}, cost events {summary['costEvents']:,}, "
+        f"late {summary['lateRecords']}, held at most {result.collected.held_peak:,} records; "
+        f"peak RSS {peak_mb:,.0f} MB; {seconds:.1f} s"
+    )
+
+
+def _moto_session() -> Any:
+    """moto's fake credentials, whatever the environment holds (never real ones to a fake)."""
+    import aioboto3
+
+    return aioboto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+
+
+async def _upload(endpoint: str, bucket: str, root: Path, files: list[Path]) -> int:
+    session = _moto_session()
+    total = 0
+    gate = asyncio.Semaphore(32)
+    async with session.client("s3", endpoint_url=endpoint, region_name="us-east-1") as s3:
+        await s3.create_bucket(Bucket=bucket)
+
+        async def put(path: Path) -> int:
+            async with gate:
+                body = path.read_bytes()
+                key = str(path.relative_to(root))
+                await s3.put_object(Bucket=bucket, Key=key, Body=body)
+                return len(body)
+
+        total = sum(await asyncio.gather(*(put(p) for p in files)))
+    return total
+
+
+def s3(paths: list[str], limit: int) -> None:
+    """The backtest reading from moto's S3 server (its own process) over HTTP."""
+    from bench.local_aws import moto_process
+    from ingest.s3logs import S3Reader
+
+    root = Path(paths[0]).parent
+    files, _ = discover(paths)
+    files = files[:limit]
+    with moto_process() as endpoint:
+        size = asyncio.run(_upload(endpoint, "bench-trail", root, files))
+        reader = S3Reader(_moto_session(), endpoint_url=endpoint, region="us-east-1")
+        started = time.perf_counter()
+        result = run_backtest(
+            ["s3://bench-trail/"], load_catalogue(), options=Options(s3=reader, keep=False)
+        )
+        seconds = time.perf_counter() - started
+    summary = result.summary()
+    print(
+        f"S3 (moto, own process): {summary['files']:,} files, {size / 1e6:,.1f} MB, "
+        f"{summary['recordsRead']:,} records in {seconds:.2f} s: "
+        f"{summary['files'] / seconds:,.0f} files/s, {size / 1e6 / seconds:,.1f} MB/s, "
+        f"{summary['recordsRead'] / seconds:,.0f} records/s"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate logs if no path is given, then measure."""
+    parser = argparse.ArgumentParser(prog="python -m bench.backtest_bench")
+    parser.add_argument("what", choices=("speed", "rss", "s3"))
+    parser.add_argument("paths", nargs="*")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--files", type=int, default=2000)
+    args = parser.parse_args(argv)
+    if args.paths:
+        _measure(args, args.paths)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(Path(tmp), 30, 4, seed=1)
+        _measure(args, [str(Path(tmp) / "AWSLogs")])
+    return 0
+
+
+def _measure(args: argparse.Namespace, paths: list[str]) -> None:
+    if args.what == "speed":
+        speed(paths, args.repeat)
+    elif args.what == "rss":
+        rss(paths)
+    else:
+        s3(paths, args.files)
+
+
+def rss_in_fresh_process(paths: list[str]) -> str:
+    """`rss` in a child process (its own peak), for callers that run several sizes."""
+    command = [sys.executable, "-m", "bench.backtest_bench", "rss", *paths]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,115 @@
+"""Event-time order and duplicate eventIDs over a bounded window, not the whole archive.
+
+CloudTrail delivers a file within minutes of its events, and the file's name carries the delivery
+time. Files are read in delivery order; a record is released (in eventTime order) once the
+delivery time of the file being read is more than `late` past it. So the order is exactly a full
+sort's whenever no record arrives more than `late` after the records released before it; a record
+that does is processed at once and counted in `late_records`.
+
+Duplicate eventIDs are remembered while their record waits and for another `late` after its
+release: a duplicate arriving later than that is itself a late record.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+# (eventTime, file order key, index in file, sequence, record): ties fall back to the order a
+# full stable sort over the path-sorted files gives.
+Mark = Mapping[str, Any] | tuple[str, str]
+_Entry = tuple[str, tuple[Any, ...], int, int, str, Mapping[str, Any]]
+
+
+def shift(stamp: str, delta: timedelta) -> str:
+    """`delta` away from `stamp` (an eventTime), as "YYYY-MM-DDTHH:MM:SS" without the zone: an
+    eventTime in that second ("…SSZ", "…SS.123Z") compares greater, earlier ones smaller."""
+    when = datetime.fromisoformat(stamp).astimezone(UTC).replace(tzinfo=None)
+    return (when + delta).isoformat(timespec="seconds")
+
+
+class Window:
+    """Records held until their time is safely past, and the eventIDs recently seen."""
+
+    def __init__(self, late: timedelta) -> None:
+        self.late = late
+        self.late_records = 0
+        self.peak = 0
+        self._heap: list[_Entry] = []
+        self._seen: dict[str, Mark] = {}
+        self._released: deque[tuple[str, str]] = deque()
+        self._others: deque[tuple[str, str]] = deque()
+        self._last: tuple[str, tuple[Any, ...], int] | None = None
+        self._sequence = 0
+        self._delivered: str | None = None
+        self.forgotten: list[str] = []  # released cost events no duplicate can reach any more
+
+    def first(self, event_id: str, mark: Mark) -> Mark:
+        """What was first seen with this eventID (`mark` itself when it is new): the record, or
+        for a record that is not a cost event its (eventSource, eventName)."""
+        return self._seen.setdefault(event_id, mark)
+
+    @property
+    def seen(self) -> dict[str, Mark]:
+        """eventID → what was first seen with it (for the caller's tight loop; see `first`)."""
+        return self._seen
+
+    def note(self, event_ids: list[str], delivered: str | None) -> None:
+        """Remember non-cost records' eventIDs until their file is `late` × 2 in the past."""
+        if delivered is not None:
+            self._others.extend((delivered, event_id) for event_id in event_ids)
+
+    def hold(
+        self,
+        event_id: str,
+        when: str,
+        order: tuple[Any, ...],
+        index: int,
+        record: Mapping[str, Any],
+    ) -> None:
+        """Keep a new record until its time is past."""
+        self._sequence += 1
+        heapq.heappush(self._heap, (when, order, index, self._sequence, event_id, record))
+        self.peak = max(self.peak, len(self._heap))
+
+    def advance(self, delivered: str | None) -> Iterator[Mapping[str, Any]]:
+        """Release, in order, the records older than `delivered` minus the window."""
+        if delivered is None or delivered == self._delivered:
+            return
+        self._delivered = delivered
+        watermark = shift(delivered, -self.late)
+        heap = self._heap
+        while heap and heap[0][0] < watermark:
+            yield self._release(heapq.heappop(heap))
+        forget = shift(delivered, -2 * self.late)
+        released = self._released
+        while released and released[0][0] < forget:
+            event_id = released.popleft()[1]
+            self._seen.pop(event_id, None)
+            self.forgotten.append(event_id)
+        others = self._others
+        while others and others[0][0] < forget:
+            self._seen.pop(others.popleft()[1], None)
+
+    def drain(self) -> Iterator[Mapping[str, Any]]:
+        """Release everything still held, in order (the end of the input)."""
+        while self._heap:
+            yield self._release(heapq.heappop(self._heap))
+
+    def _release(self, entry: _Entry) -> Mapping[str, Any]:
+        when, order, index, _, event_id, record = entry
+        key = (when, order, index)
+        if self._last is not None and key < self._last:
+            self.late_records += 1
+        else:
+            self._last = key
+        self._released.append((when, event_id))
+        return record
+
+    @property
+    def remembered(self) -> int:
+        """How many eventIDs are remembered now (for the bounded-memory test)."""
+        return len(self._seen)

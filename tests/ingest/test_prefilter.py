@@ -1,0 +1,118 @@
+"""The prefilter skips only what the full parse would skip: on every fixture and on fuzzed files
+(escaped names, odd types, missing ids, duplicate keys, broken JSON), the fast scan hands the
+backtest exactly what the full parse does."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import SUPPORTED_EVENTS
+from ingest.logfiles import Scan, _scan_full, decompress, scan_bytes
+from tests.fixtures import CLOUDTRAIL
+
+FIXTURES = sorted(CLOUDTRAIL.rglob("*.json"))
+
+
+def _full(data: bytes) -> Scan:
+    out = Scan()
+    _scan_full(decompress(data), "f", out)
+    out.times = list(out.time_range())
+    return out
+
+
+def _same(data: bytes) -> Scan:
+    fast, full = scan_bytes(data, "f"), _full(data)
+    assert fast.records == full.records
+    assert (fast.read, fast.times, fast.bad) == (full.read, full.times, full.bad)
+    return fast
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: str(p.relative_to(CLOUDTRAIL)))
+def test_every_fixture_is_kept_or_skipped_as_the_full_parse_does(path: Path) -> None:
+    document = orjson.loads(path.read_bytes())
+    records = document.get("Records", [document]) if isinstance(document, dict) else document
+    for data in (orjson.dumps({"Records": records}), path.read_bytes()):
+        _same(gzip.compress(data))
+
+
+def test_all_fixtures_in_one_file_keep_every_cost_event() -> None:
+    records: list[Any] = []
+    for path in FIXTURES:
+        document = orjson.loads(path.read_bytes())
+        records.extend(
+            document.get("Records", [document]) if isinstance(document, dict) else document
+        )
+    scan = _same(orjson.dumps({"Records": records}))
+    kept = [r for _, r in scan.records if isinstance(r, dict)]
+    cost = [
+        r
+        for r in records
+        if isinstance(r, dict)
+        and (r.get("eventSource"), r.get("eventName")) in set(SUPPORTED_EVENTS)
+    ]
+    assert len(kept) >= len(cost) > 0
+
+
+NAMES = [n for _, n in SUPPORTED_EVENTS] + ["DescribeInstances", "ConsoleLogin", ""]
+SOURCES = sorted({s for s, _ in SUPPORTED_EVENTS}) + ["sts.amazonaws.com"]
+
+
+def _escaped(text: str) -> str:
+    """The JSON for a string with every character as a \\u escape."""
+    return '"' + "".join(f"\\u{ord(c):04x}" for c in text) + '"'
+
+
+@st.composite
+def _record(draw: st.DrawFn) -> str:
+    fields: list[str] = []
+    name = draw(st.sampled_from(NAMES))
+    source = draw(st.sampled_from(SOURCES))
+    for key, value in (("eventName", name), ("eventSource", source)):
+        kind = draw(st.sampled_from(["plain", "escaped", "missing", "number", "duplicate"]))
+        if kind == "plain":
+            fields.append(f'"{key}":{orjson.dumps(value).decode()}')
+        elif kind == "escaped":
+            fields.append(f'"{key}":{_escaped(value)}')
+        elif kind == "number":
+            fields.append(f'"{key}":42')
+        elif kind == "duplicate":
+            fields.append(f'"{key}":"Decoy","{key}":{orjson.dumps(value).decode()}')
+    event_id = draw(st.sampled_from(['"e-1"', '"e-2"', '""', "7", None]))
+    if event_id is not None:
+        fields.append(f'"eventID":{event_id}')
+    when = draw(st.sampled_from(['"2026-01-01T00:00:00Z"', '"x"', "1"]))
+    fields.append(f'"eventTime":{when}')
+    fields.append(
+        '"requestParameters":{"instanceType":"m5.large","nested":[1,{"eventName":"RunInstances"}]}'
+    )
+    if draw(st.booleans()):
+        return draw(st.sampled_from(["42", '"text"', "[]", "null"]))
+    return "{" + ",".join(fields) + "}"
+
+
+@st.composite
+def _file(draw: st.DrawFn) -> bytes:
+    records = draw(st.lists(_record(), max_size=6))
+    text = '{"Records":[' + ",".join(records) + "]}"
+    damage = draw(st.sampled_from(["none", "truncate", "lone-surrogate", "gzip", "lines"]))
+    if damage == "truncate" and text:
+        text = text[: draw(st.integers(0, len(text) - 1))]
+    elif damage == "lone-surrogate":
+        text = text.replace('"eventTime":', '"x":"\\ud800","eventTime":', 1)
+    elif damage == "lines":
+        text = "\n".join(records)
+    data = text.encode()
+    return gzip.compress(data) if damage == "gzip" else data
+
+
+@settings(max_examples=400, deadline=None)
+@given(_file())
+def test_fuzzed_files_are_kept_or_skipped_as_the_full_parse_does(data: bytes) -> None:
+    _same(data)
