@@ -282,12 +282,12 @@ def dig(data: Any, *path: str | int) -> Any:
     """Follow keys and list indexes; None as soon as one is missing."""
     cur = data
     for key in path:
-        if isinstance(key, int):
-            if not isinstance(cur, list) or len(cur) <= key:
+        if type(key) is str:  # the usual step: a key of a JSON object
+            if not isinstance(cur, dict):
                 return None
-            cur = cur[key]
-        elif isinstance(cur, dict):
             cur = cur.get(key)
+        elif isinstance(key, int) and isinstance(cur, list) and 0 <= key < len(cur):
+            cur = cur[key]
         else:
             return None
     return cur

@@ -17,7 +17,7 @@ def _instance_items(rec: CloudTrailRecord) -> list[Any]:
 
 
 def _item_ids(entries: list[Any]) -> tuple[str, ...]:
-    return ids(*(dig(e, "instanceId") for e in entries))
+    return ids(*[e.get("instanceId") if isinstance(e, dict) else None for e in entries])
 
 
 def _market(rec: CloudTrailRecord, entries: list[Any]) -> PricingModel:
