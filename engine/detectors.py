@@ -175,8 +175,8 @@ def settled_rate(event: CostEvent, s: State, t: Thresholds) -> int:
     learned = s.principal.rate_max
     span = len(old) - learned  # a window busier than `learned` holds learned + 1 calls
     width = timedelta(minutes=t.rate_window_minutes)
-    if not any(b - a < width for a, b in zip(old[:span], old[learned:], strict=True)):
-        return learned
+    if min(map(sub, old[learned:], old[:span])) >= width:
+        return learned  # no `learned + 1` calls fit in one window
     starts = map(bisect_right, repeat(old), [when - width for when in old])
     counts: map[int] = map(sub, range(1, len(old) + 1), starts)
     return max(counts)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, NamedTuple
 
 from pydantic import (
     AliasChoices,
@@ -69,12 +69,9 @@ class UserIdentity(_Lenient):
     session_context: SessionContext | None = Field(default=None, alias="sessionContext")
 
 
-class CloudTrailRecord(_Lenient):
-    """One CloudTrail record; unknown fields are ignored. Build it with `parse_record`.
-
-    `parse_record` prepares the parts pydantic would be slow at (the time, the identity that
-    repeats all day, the free-form objects) in one pass of plain Python, then validates the rest.
-    """
+class _RecordModel(_Lenient):
+    """The validation of a record whose fields are not all of the usual types (`parse_record`):
+    pydantic names the first field that is wrong. `CloudTrailRecord` has the same fields."""
 
     event_id: str | None = Field(default=None, alias="eventID")
     event_name: str = Field(alias="eventName")
@@ -97,6 +94,33 @@ class CloudTrailRecord(_Lenient):
     error_code: str | None = Field(default=None, alias="errorCode")
     error_message: str | None = Field(default=None, alias="errorMessage")
     api_version: str | None = Field(default=None, alias="apiVersion")
+
+
+class CloudTrailRecord(NamedTuple):
+    """One CloudTrail record, validated by `parse_record`; unknown fields are ignored.
+
+    A plain immutable tuple: most records have the usual types everywhere and are checked in one
+    pass of plain Python; the others go through `_RecordModel` (pydantic), which names what is
+    wrong. Both give the same record (tests/engine/test_records_fast.py).
+    """
+
+    event_id: str | None
+    event_name: str
+    event_source: str
+    event_time: datetime
+    """UTC, between EARLIEST_EVENT_TIME and LATEST_EVENT_TIME."""
+    event_type: str | None
+    aws_region: str
+    recipient_account_id: str | None
+    user_identity: UserIdentity
+    request: JsonDict | None
+    response: JsonDict | None
+    service_event_details: JsonDict | None
+    source_ip_address: Any
+    user_agent: Any
+    error_code: str | None
+    error_message: str | None
+    api_version: str | None
 
     @property
     def account_id(self) -> str | None:
@@ -192,12 +216,16 @@ def _identity(
     return UserIdentity.model_validate(data)
 
 
-def _prepared(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The record with its time parsed and its identity shared; free-form parts type-checked."""
+def _check_objects(raw: Mapping[str, Any]) -> None:
+    """The free-form parts are JSON objects (or absent)."""
     for key in _OBJECTS:
         value = raw.get(key)
         if value is not None and type(value) is not dict:
             raise NormalizeError(f"malformed CloudTrail record: {key}: not a JSON object")
+
+
+def _prepared(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The record with its time parsed and its identity shared (for `_RecordModel`)."""
     data = dict(raw)
     if "eventTime" in data:
         data["eventTime"] = _event_time(data["eventTime"])
@@ -206,14 +234,49 @@ def _prepared(raw: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
+_NO_IDENTITY: Final = UserIdentity()
+
+
+def _either(raw: Mapping[str, Any], key: str, other: str) -> Any:
+    """The first of two aliases present (pydantic's AliasChoices)."""
+    return raw[key] if key in raw else raw.get(other)
+
+
+def _usual(raw: Mapping[str, Any]) -> CloudTrailRecord | None:
+    """The record when every field has its usual type (text where text is expected), else None."""
+    get = raw.get
+    name, source, region = get("eventName"), get("eventSource"), get("awsRegion")
+    texts = (get("eventID"), get("eventType"), get("recipientAccountId"), get("errorCode"),
+             get("errorMessage"), get("apiVersion"))  # fmt: skip
+    if not (type(name) is str and type(source) is str and type(region) is str):
+        return None
+    if not {type(v) for v in texts} <= _TEXT or "eventTime" not in raw:
+        return None
+    identity = _shared_identity(raw["userIdentity"]) if "userIdentity" in raw else _NO_IDENTITY
+    if type(identity) is not UserIdentity:
+        return None
+    event_id, event_type, recipient, error_code, error_message, api_version = texts
+    return CloudTrailRecord(
+        event_id, name, source, _event_time(raw["eventTime"]), event_type, region, recipient,
+        identity, _either(raw, "requestParameters", "RequestParameters"),
+        _either(raw, "responseElements", "ResponseElements"), get("serviceEventDetails"),
+        get("sourceIPAddress"), get("userAgent"), error_code, error_message, api_version,
+    )  # fmt: skip
+
+
 def parse_record(raw: Mapping[str, Any]) -> CloudTrailRecord:
     """Validate one raw record, translating pydantic's error into a one-line reason."""
+    _check_objects(raw)
+    usual = _usual(raw)
+    if usual is not None:
+        return usual
     try:
-        return CloudTrailRecord.model_validate(_prepared(raw))
+        model = _RecordModel.model_validate(_prepared(raw))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "record"
         raise NormalizeError(f"malformed CloudTrail record: {where}: {first['msg']}") from exc
+    return CloudTrailRecord(**{name: getattr(model, name) for name in CloudTrailRecord._fields})
 
 
 def iter_records(obj: Any) -> Iterator[Any]:

@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from engine.errors import NormalizeError
-from engine.records import UserIdentity, parse_record
+from engine.records import (
+    CloudTrailRecord,
+    UserIdentity,
+    _check_objects,
+    _prepared,
+    _RecordModel,
+    parse_record,
+)
 
 texts = st.none() | st.text(max_size=6) | st.sampled_from(["AssumedRole", "IAMUser", "Root"])
 odd = st.integers() | st.booleans() | st.lists(st.text(max_size=3), max_size=2)
@@ -101,3 +108,33 @@ def test_non_object_request_is_malformed() -> None:
             assert field in exc.reason and "not a JSON object" in exc.reason
         else:
             raise AssertionError(f"{field} as a list was accepted")
+
+
+fields = st.sampled_from(
+    ["eventID", "eventType", "recipientAccountId", "errorCode", "errorMessage", "apiVersion",
+     "eventName", "eventSource", "awsRegion", "eventTime", "userIdentity", "sourceIPAddress",
+     "userAgent", "requestParameters", "RequestParameters", "responseElements"]
+)  # fmt: skip
+values = st.none() | st.text(max_size=5) | st.integers() | st.booleans() | st.just({})
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(fields, values, max_size=6), identities)
+def test_the_plain_python_path_equals_pydantic_validation(
+    changes: dict[str, Any], identity: dict[str, Any]
+) -> None:
+    """Usual records skip pydantic; whatever the record, the answer is pydantic's answer."""
+    raw = {**_record(userIdentity=identity, eventID="e-1", recipientAccountId="1"), **changes}
+    try:
+        _check_objects(raw)
+        expected: Any = _RecordModel.model_validate(_prepared(raw))
+    except (ValidationError, NormalizeError):
+        expected = None
+    try:
+        got: Any = parse_record(raw)
+    except NormalizeError:
+        got = None
+    if expected is None:
+        assert got is None
+    else:
+        assert got == tuple(getattr(expected, name) for name in CloudTrailRecord._fields)

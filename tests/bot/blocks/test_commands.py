@@ -12,7 +12,7 @@ import pytest
 from bot.blocks._format import RESOURCE_LABELS
 from bot.blocks.commands import COMMANDS, suggestions
 from engine.parsers import PARSERS, Draft
-from engine.records import CloudTrailRecord
+from engine.records import parse_record
 
 PARSERS_DIR = Path(__file__).resolve().parents[3] / "engine" / "parsers"
 REGION = "eu-west-1"
@@ -83,7 +83,7 @@ _COSTING_REQUESTS: dict[str, dict[str, Any]] = {
 
 
 def _record(source: str, name: str, request: dict[str, Any], response: Any = None) -> Any:
-    return CloudTrailRecord.model_validate(
+    return parse_record(
         {
             "eventName": name,
             "eventSource": source,
