@@ -115,7 +115,9 @@ fields = st.sampled_from(
      "eventName", "eventSource", "awsRegion", "eventTime", "userIdentity", "sourceIPAddress",
      "userAgent", "requestParameters", "RequestParameters", "responseElements"]
 )  # fmt: skip
-values = st.none() | st.text(max_size=5) | st.integers() | st.booleans() | st.just({})
+values: st.SearchStrategy[Any] = (
+    st.none() | st.text(max_size=5) | st.integers() | st.booleans() | st.just({})
+)
 
 
 @settings(max_examples=500, deadline=None)
