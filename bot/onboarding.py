@@ -62,6 +62,8 @@ class Onboarding:
     link: LinkSettings | None = None
     endpoint_url: str | None = None
     free_limit: int = 1
+    validate_timeout: float = VALIDATE_TIMEOUT
+    """Seconds the role check may take inside Slack's 3 s answer to a view submission."""
     _background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def later(self, work: Coroutine[Any, Any, None]) -> None:
@@ -96,7 +98,7 @@ class Onboarding:
         assert external_id is not None  # the tenant exists: it installed the app
         try:
             validation = await asyncio.wait_for(
-                self.validate(account_id, role_arn, external_id), VALIDATE_TIMEOUT
+                self.validate(account_id, role_arn, external_id), self.validate_timeout
             )
         except TimeoutError:
             return {ROLE_BLOCK: "AWS did not answer in time. Try again in a minute."}
