@@ -13,45 +13,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gzip
 import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from bench.scenario_bench import generate
+from bench.speed import bare_parse, best_of
 from ingest._window import Window
 from ingest.backtest import DEFAULT_WINDOW, Collected, Options, _take_scan, run_backtest
 from ingest.layout import Filters
 from ingest.logfiles import discover
 from ingest.sources import Sources
 from pricing import load_catalogue
-
-
-def _best(repeat: int, work: Callable[[], object], clock: Callable[[], float]) -> float:
-    times = []
-    for _ in range(repeat):
-        started = clock()
-        work()
-        times.append(clock() - started)
-    return min(times)
-
-
-def bare_parse(files: list[Path]) -> int:
-    """gzip + orjson over every file: the floor a reader that parses everything pays."""
-    count = 0
-    for path in files:
-        data = path.read_bytes()
-        document = orjson.loads(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
-        count += len(document.get("Records", ())) if isinstance(document, dict) else 1
-    return count
 
 
 def read_only(paths: list[str]) -> int:
@@ -81,12 +59,12 @@ def speed(paths: list[str], repeat: int) -> None:
     one = Options(workers=1, keep=False)
     every = Options(workers=os.cpu_count() or 1, keep=False)
     cpu = time.process_time
-    bare = _best(repeat, lambda: bare_parse(files), cpu)
-    reading = _best(repeat, lambda: read_only(paths), cpu)
-    single = _best(repeat, lambda: run_backtest(paths, catalogue, options=one), cpu)
+    bare = best_of(repeat, lambda: bare_parse(files), cpu)
+    reading = best_of(repeat, lambda: read_only(paths), cpu)
+    single = best_of(repeat, lambda: run_backtest(paths, catalogue, options=one), cpu)
     wall = time.perf_counter
-    single_wall = _best(repeat, lambda: run_backtest(paths, catalogue, options=one), wall)
-    multi_wall = _best(repeat, lambda: run_backtest(paths, catalogue, options=every), wall)
+    single_wall = best_of(repeat, lambda: run_backtest(paths, catalogue, options=one), wall)
+    multi_wall = best_of(repeat, lambda: run_backtest(paths, catalogue, options=every), wall)
     summary = run_backtest(paths, catalogue, options=one).summary()
     print(
         f"input: {len(files):,} files, {records:,} records, {summary['costEvents']:,} cost events"

@@ -24,13 +24,15 @@ from ingest.logfiles import discover
 from pricing import load_catalogue
 
 
-def best_of(repeat: int, work: Callable[[], object]) -> float:
-    """The fastest of `repeat` runs, in seconds."""
+def best_of(
+    repeat: int, work: Callable[[], object], clock: Callable[[], float] = time.perf_counter
+) -> float:
+    """The fastest of `repeat` runs, in seconds of `clock` (wall time unless told)."""
     times = []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started = clock()
         work()
-        times.append(time.perf_counter() - started)
+        times.append(clock() - started)
     return min(times)
 
 
