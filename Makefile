@@ -10,7 +10,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --allow-unsafe --no-emi
 	--no-emit-find-links
 
 .PHONY: install demo test test-fast test-slow lint typecheck cfn-lint actionlint layers unit \
-	catalogue bench lock clean
+	catalogue bench wheel lock clean
 
 $(STAMP): pyproject.toml requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy --strict engine pricing
-	$(BIN)/mypy bot cli ingest logconfig onboarding bench tests storage governance scheduler usage api billing telemetry flags app settings.py
+	$(BIN)/mypy bot cli ingest logconfig onboarding bench tests storage governance scheduler usage api billing telemetry flags app settings.py setup.py
 
 cfn-lint: install
 	$(BIN)/cfn-lint cloudformation/*.yaml
@@ -58,6 +58,12 @@ catalogue: install
 
 bench: install
 	$(BIN)/python -m bench.run_all
+
+# The production build: a wheel with the engine compiled by mypyc (setup.py; needs gcc and the
+# Python headers). `make install` stays pure Python, so edits to engine/ take effect at once.
+wheel: install
+	DD0C_COMPILE=1 $(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation \
+		--wheel-dir dist .
 
 lock: install
 	$(PIP_COMPILE) --output-file requirements.txt requirements.in

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from engine.models import Actor
-from engine.records import UserIdentity
+from engine.record_model import UserIdentity
 
 
 def _session_name(arn: str | None) -> str | None:

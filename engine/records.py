@@ -1,7 +1,9 @@
-"""The CloudTrail boundary: pydantic models for a record and helpers to read its free-form parts.
+"""The CloudTrail boundary: a record as a plain tuple and helpers to read its free-form parts.
 
 `requestParameters`, `responseElements` and `serviceEventDetails` differ per API, so they stay
-dicts; the typed getters below read them and raise `NormalizeError` on a wrong type.
+dicts; the typed getters below read them and raise `NormalizeError` on a wrong type. The pydantic
+models (the identity, and the fallback validation that names a wrong field) live in
+`engine.record_model`, so this module can be compiled (setup.py).
 """
 
 from __future__ import annotations
@@ -10,24 +12,14 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated, Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
-from pydantic import (
-    AliasChoices,
-    BaseModel,
-    ConfigDict,
-    Field,
-    SkipValidation,
-    TypeAdapter,
-    ValidationError,
-)
+from pydantic import TypeAdapter, ValidationError
 
 from engine.errors import NormalizeError
+from engine.record_model import JsonDict, RecordModel, UserIdentity
 
-JsonDict = dict[str, Any]
-# A JSON object as decoded: its keys are strings already, so it is only type-checked (by
-# `parse_record`), never copied key by key.
-_Object = Annotated[JsonDict | None, SkipValidation]
+_RecordModel = RecordModel  # the name the tests know
 
 # CloudTrail began in 2013; AWS in 2006. A time outside these bounds is not a real API call, and
 # letting it through would overflow datetime arithmetic downstream (retention, baselines' ages).
@@ -37,63 +29,6 @@ LATEST_EVENT_TIME: Final = datetime(2100, 1, 1, tzinfo=UTC)
 MAX_LIST_NESTING: Final = 4
 # Real records nest about 10 levels; MongoDB refuses documents past 100, orjson past 255.
 MAX_JSON_DEPTH: Final = 64
-
-
-class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
-
-
-class SessionIssuer(_Lenient):
-    """The role or user that issued an assumed-role or federated session."""
-
-    type: str | None = None
-    arn: str | None = None
-    user_name: str | None = Field(default=None, alias="userName")
-
-
-class SessionContext(_Lenient):
-    """`userIdentity.sessionContext`."""
-
-    session_issuer: SessionIssuer | None = Field(default=None, alias="sessionIssuer")
-
-
-class UserIdentity(_Lenient):
-    """`userIdentity`: who made the call."""
-
-    type: str | None = None
-    arn: str | None = None
-    principal_id: str | None = Field(default=None, alias="principalId")
-    account_id: str | None = Field(default=None, alias="accountId")
-    user_name: str | None = Field(default=None, alias="userName")
-    invoked_by: str | None = Field(default=None, alias="invokedBy")
-    session_context: SessionContext | None = Field(default=None, alias="sessionContext")
-
-
-class _RecordModel(_Lenient):
-    """The validation of a record whose fields are not all of the usual types (`parse_record`):
-    pydantic names the first field that is wrong. `CloudTrailRecord` has the same fields."""
-
-    event_id: str | None = Field(default=None, alias="eventID")
-    event_name: str = Field(alias="eventName")
-    event_source: str = Field(alias="eventSource")
-    event_time: datetime = Field(alias="eventTime")
-    """UTC, between EARLIEST_EVENT_TIME and LATEST_EVENT_TIME (checked by `parse_record`)."""
-    event_type: str | None = Field(default=None, alias="eventType")
-    aws_region: str = Field(alias="awsRegion")
-    recipient_account_id: str | None = Field(default=None, alias="recipientAccountId")
-    user_identity: UserIdentity = Field(default_factory=UserIdentity, alias="userIdentity")
-    request: _Object = Field(
-        default=None, validation_alias=AliasChoices("requestParameters", "RequestParameters")
-    )
-    response: _Object = Field(
-        default=None, validation_alias=AliasChoices("responseElements", "ResponseElements")
-    )
-    service_event_details: _Object = Field(default=None, alias="serviceEventDetails")
-    source_ip_address: Any = Field(default=None, alias="sourceIPAddress")
-    user_agent: Any = Field(default=None, alias="userAgent")
-    error_code: str | None = Field(default=None, alias="errorCode")
-    error_message: str | None = Field(default=None, alias="errorMessage")
-    api_version: str | None = Field(default=None, alias="apiVersion")
 
 
 class CloudTrailRecord(NamedTuple):
@@ -271,7 +206,7 @@ def parse_record(raw: Mapping[str, Any]) -> CloudTrailRecord:
     if usual is not None:
         return usual
     try:
-        model = _RecordModel.model_validate(_prepared(raw))
+        model = RecordModel.model_validate(_prepared(raw))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "record"

@@ -22,7 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Folders that never ship: the test suite, the benchmarks, build output, tooling state.
-NOT_SHIPPED = {"tests", "bench", "build", "dist", "docs", "samples"}
+NOT_SHIPPED = {"tests", "bench", "build", "dist", "docs", "samples", "setup.py"}
 COPY_IGNORE = shutil.ignore_patterns(
     ".git", ".venv", ".*_cache", "__pycache__", "build", "dist", "*.egg-info"
 )
