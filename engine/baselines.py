@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
 from engine.models import COST_INCREASING, CostEvent
+from pricing.values import value_type
 
 Sensitivity = Literal["low", "medium", "high"]
 BASELINE_VERSION = 1
@@ -33,7 +33,7 @@ def square_micros(micros: int) -> int:
     return (micros * micros + MICROS // 2) // MICROS
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Stats:
     """Count, sum, sum of squares and max of hourly costs.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from itertools import repeat
 from operator import sub
@@ -20,7 +20,15 @@ from typing import NamedTuple
 
 from engine.baselines import Baseline
 from engine.models import CostEvent
-from engine.profiles import Profile, agent_family, network_of, seen_before, window_count
+from engine.profiles import (
+    Profile,
+    agent_family,
+    hours_span,
+    minutes_span,
+    network_of,
+    seen_before,
+    window_count,
+)
 from engine.sizes import largest_step, parse_size
 from engine.thresholds import Thresholds
 
@@ -167,14 +175,14 @@ def settled_rate(event: CostEvent, s: State, t: Thresholds) -> int:
     """
     if s.principal is None or not s.principal.recent:
         return 0
-    cutoff = event.event_time - timedelta(hours=t.recurrence_hours)
+    cutoff = event.event_time - hours_span(t.recurrence_hours)
     recent = s.principal.recent
     old = recent[: bisect_right(recent, cutoff)]
     if len(old) <= s.principal.rate_max:
         return s.principal.rate_max  # no window of these can be busier than what was learned
     learned = s.principal.rate_max
     span = len(old) - learned  # a window busier than `learned` holds learned + 1 calls
-    width = timedelta(minutes=t.rate_window_minutes)
+    width = minutes_span(t.rate_window_minutes)
     if min(map(sub, old[learned:], old[:span])) >= width:
         return learned  # no `learned + 1` calls fit in one window
     starts = map(bisect_right, repeat(old), [when - width for when in old])
@@ -207,9 +215,7 @@ def size_jump(event: CostEvent, s: State, t: Thresholds) -> Finding | None:
     parsed = parse_size(size)
     if b is None or parsed is None or size in b.sizes or b.stats.count < t.size_jump_min_events:
         return None
-    if b.first_seen is None or b.first_seen > event.event_time - timedelta(
-        hours=t.recurrence_hours
-    ):
+    if b.first_seen is None or b.first_seen > event.event_time - hours_span(t.recurrence_hours):
         return None
     same_kind = (
         x for x in b.sizes if (p := parse_size(x)) is not None and p.prefix == parsed.prefix

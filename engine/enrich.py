@@ -18,13 +18,10 @@ def _instances(draft: Draft, found: list[KnownResource]) -> Draft:
         note = f"type known for {len(found)} of {len(draft.resource_ids)} instances"
     if len(sizes) > 1:
         note = f"mixed types {', '.join(sorted(sizes))}: priced at the first"
-    return replace(
-        draft,
-        size=sorted(sizes)[0],
-        os="windows" if windows else draft.os,
-        quantity=len(draft.resource_ids),
-        note=note or draft.note,
-    )
+    return draft.resized(
+        sorted(sizes)[0], len(draft.resource_ids), "windows" if windows else draft.os,
+        note or draft.note,
+    )  # fmt: skip
 
 
 def _lookup_all(

@@ -53,7 +53,7 @@ class Profile(NamedTuple):
 
     def known_since(self, now: datetime, hours: float) -> bool:
         """True when the profile's first call is at least `hours` before `now`."""
-        return self.first_seen is not None and self.first_seen <= now - _hours(hours)
+        return self.first_seen is not None and self.first_seen <= now - hours_span(hours)
 
 
 class ProfileDelta(NamedTuple):
@@ -76,12 +76,19 @@ def seen_before(first: Mapping[str, datetime], value: str | None, now: datetime,
     if value is None:
         return True
     when = first.get(value)
-    return when is not None and when <= now - _hours(h)
+    return when is not None and when <= now - hours_span(h)
 
 
 @lru_cache(maxsize=64)
-def _hours(h: float) -> timedelta:
+def hours_span(h: float) -> timedelta:
+    """`timedelta(hours=h)`, built once per threshold value rather than once per event."""
     return timedelta(hours=h)
+
+
+@lru_cache(maxsize=64)
+def minutes_span(m: float) -> timedelta:
+    """`timedelta(minutes=m)`, built once per threshold value rather than once per event."""
+    return timedelta(minutes=m)
 
 
 @lru_cache(maxsize=65536)
@@ -132,7 +139,7 @@ def agent_family(user_agent: str | None) -> str | None:
 
 def window_count(recent: tuple[datetime, ...], now: datetime, minutes: float) -> int:
     """Calls in (now - minutes, now], counting the current one."""
-    start = now - timedelta(minutes=minutes)
+    start = now - minutes_span(minutes)
     return 1 + bisect_right(recent, now) - bisect_right(recent, start)
 
 

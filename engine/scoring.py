@@ -15,13 +15,14 @@ afterwards (`engine.process.learning`), so an event is never compared with itsel
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal, NamedTuple
 
 from engine.baselines import Baseline, Stats, first_seen_of, pair_key
 from engine.commitments import commitment_anomaly
 from engine.detectors import DETECTORS, Finding, State, findings, with_rates
 from engine.models import COST_INCREASING, Anomaly, CostEvent
+from engine.profiles import hours_span
 from engine.sizes import sibling
 from engine.thresholds import DEFAULT_THRESHOLDS, Level, Thresholds, band, escalate
 
@@ -143,7 +144,7 @@ def signals_for(
             z, mean = _z(event.estimated_hourly_cost, ref, t), ref.mean
             above = event.estimated_hourly_cost > ref.max * t.z_above_max
     cost = event.estimated_hourly_cost or 0.0
-    recurred = now - timedelta(hours=t.recurrence_hours)
+    recurred = now - hours_span(t.recurrence_hours)
     return Signals(
         above_max=above,
         above_mean=cost >= baseline.stats.mean,

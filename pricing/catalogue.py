@@ -8,7 +8,6 @@ the catalogue never guesses a number.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -18,6 +17,7 @@ from pricing._rds_engines import RdsKey, resolve
 from pricing._regionmap import RegionMap
 from pricing._schema import CatalogueData
 from pricing.errors import CatalogueDataError
+from pricing.values import value_type
 
 HOUR = "hour"
 GB_SECOND = "gb-second"
@@ -54,7 +54,7 @@ _NAT_NOTE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@value_type
 class Quote:
     """A price answer: `usd` per `unit`, or `usd=None` with the `reason` it is unknown."""
 
