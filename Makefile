@@ -10,7 +10,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --allow-unsafe --no-emi
 	--no-emit-find-links
 
 .PHONY: install demo test test-fast test-slow lint typecheck cfn-lint actionlint layers unit \
-	catalogue bench wheel lock clean
+	catalogue bench wheel compile-inplace uncompile lock clean
 
 $(STAMP): pyproject.toml requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,15 @@ bench: install
 wheel: install
 	DD0C_COMPILE=1 $(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation \
 		--wheel-dir dist .
+
+# For a deployment that runs from a checkout (the Procfile's `python app.py`): the extensions are
+# built beside the sources, where they shadow them. Never in a development checkout (`uncompile`).
+compile-inplace: install
+	DD0C_COMPILE=1 $(BIN)/python setup.py --quiet build_ext --inplace
+
+uncompile:
+	find engine -name '*.so' -delete
+	rm -f ./*__mypyc.*.so
 
 lock: install
 	$(PIP_COMPILE) --output-file requirements.txt requirements.in
