@@ -86,6 +86,9 @@ async def test_ready_with_the_queue_at_moto(moto_endpoint: str, sqs: SQSClient) 
         "SQS_QUEUE_URL": urls.queue_url,
         "SQS_DLQ_URL": urls.dlq_url,
         "AWS_ENDPOINT_URL": moto_endpoint,
+        # The consumer runs here; its long poll is derived from this (2 s instead of the
+        # default 20 s), and the app's clean-up waits for that poll to end (app/wiring.py).
+        "DD0C_VISIBILITY_TIMEOUT": "5",
     }
     async with served(env) as client:
         status, body = await get_json(client, "/readyz", OPERATOR)
