@@ -117,6 +117,7 @@ def endpoint() -> Iterator[str]:
         yield url
 
 
+@pytest.mark.slow  # S3 on moto's server, three backtests: about 2 s
 def test_the_result_is_read_from_the_output_location(
     endpoint: str, result_outcome: list[tuple[str, object]]
 ) -> None:
