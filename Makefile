@@ -41,7 +41,8 @@ actionlint: install
 layers: install
 	$(BIN)/lint-imports --no-cache
 
-# Tests marked `slow` (moto benches, chaos, zombie scans, the wheel build) run in their own step.
+# Tests marked `slow` (a second or more alone: suites on moto's servers, subprocesses, scenario
+# generator runs, real waits, long hypothesis runs) run in their own step; `make test` runs both.
 test-fast: install
 	$(BIN)/pytest -m "not slow"
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import partial
 
+import pytest
+
 from api import ApiServices
 from engine import BaselineKey
 from onboarding import messages
@@ -100,6 +102,7 @@ async def _setup(
     return await setup_link(services.store, tokens, tenant, now, link)
 
 
+@pytest.mark.slow  # role checks against moto's STS and IAM: about 3 s
 async def test_connect_validates_a_real_role_and_refuses_as_slack_does(moto_endpoint: str) -> None:
     holder: dict[str, Customer] = {}
 

@@ -44,7 +44,10 @@ from tests.scenarios.test_onboarding_slack import BUS, TEMPLATE
 from tests.slack_fake import FakeSlack
 from tests.slack_signing import slash_command
 
-pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning"),
+    pytest.mark.slow,  # the service in a subprocess at DEBUG, twice: 5-7 s each
+]
 
 CATALOGUE = load_catalogue()
 TEAM, USER, CHANNEL = "T9LOG", "U9LOG", "C9LOG"

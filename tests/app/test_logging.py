@@ -110,6 +110,35 @@ WEBHOOK = "https://hooks.slack.com/services/T1/B2/" + _fake()
         (f"Authorization: Basic {AWS_SECRET}", AWS_SECRET),
         (f"client_secret={AWS_SECRET[:20]}&code=1", AWS_SECRET[:20]),
     ],
+    # Named cases: the secrets are random, and a test id must be the same in every process
+    # (pytest-xdist's workers collect separately and compare).
+    ids=[
+        "bearer",
+        "bearer-in-headers",
+        "xoxp-and-refresh",
+        "app-token",
+        "webhook",
+        "webhook-in-json",
+        "aws-secret-xml",
+        "session-token-xml",
+        "aws-secret-dict",
+        "security-token-bytes",
+        "security-token-header",
+        "session-token-text",
+        "key-pair",
+        "aws-secret-assignment",
+        "read-only-credentials",
+        "tenant-token-in-link",
+        "tenant-token-escaped-json",
+        "oauth-code-and-state",
+        "oauth-code-query",
+        "stripe-keys",
+        "stripe-webhook-secret",
+        "api-key",
+        "mongodb-password",
+        "basic-auth",
+        "client-secret",
+    ],
 )
 def test_redact_masks_every_kind_of_secret(text: str, secret: str) -> None:
     masked = redact(text)

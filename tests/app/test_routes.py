@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -79,6 +80,7 @@ async def test_not_ready_when_redis_is_unreachable() -> None:
     assert "hunter2" not in str(body)
 
 
+@pytest.mark.slow  # the consumer's shortest long poll (2 s) ends before clean-up
 async def test_ready_with_the_queue_at_moto(moto_endpoint: str, sqs: SQSClient) -> None:
     urls = await create_queues(sqs, unique_name("readyz"))
     env = {
@@ -86,6 +88,9 @@ async def test_ready_with_the_queue_at_moto(moto_endpoint: str, sqs: SQSClient) 
         "SQS_QUEUE_URL": urls.queue_url,
         "SQS_DLQ_URL": urls.dlq_url,
         "AWS_ENDPOINT_URL": moto_endpoint,
+        # The consumer runs here; its long poll is derived from this (2 s instead of the
+        # default 20 s), and the app's clean-up waits for that poll to end (app/wiring.py).
+        "DD0C_VISIBILITY_TIMEOUT": "5",
     }
     async with served(env) as client:
         status, body = await get_json(client, "/readyz", OPERATOR)

@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import aiohttp
 import orjson
+import pytest
 
 from engine import CostEvent, normalize_record
 from pricing import load_catalogue
@@ -32,6 +33,8 @@ from tests.fixtures import CLOUDTRAIL
 
 if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient
+
+pytestmark = pytest.mark.slow  # `app.py` and `dd0c-cost serve` as processes: 1-5 s each
 
 REPO = Path(__file__).resolve().parents[2]
 CONSOLE_SCRIPT = Path(sys.executable).with_name("dd0c-cost")

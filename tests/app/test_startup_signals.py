@@ -19,6 +19,8 @@ import pytest
 from tests.app.test_serve import CONSOLE_SCRIPT, REPO, free_port, kill_if_running
 from tests.conftest import FAKE_AWS_ENV
 
+pytestmark = pytest.mark.slow  # signals to `app.py` and `dd0c-cost serve` processes: 1 s each
+
 LEAKS = ("Traceback", "Unclosed", "Task was destroyed", "was never awaited")
 
 

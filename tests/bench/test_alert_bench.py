@@ -10,6 +10,7 @@ from bench import alert_bench, sqs_peer
 pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
 
 
+@pytest.mark.slow  # the alert bench end to end: about 2.5 s
 async def test_every_launch_is_decided_and_posted() -> None:
     with sqs_peer.lean_sqs_process() as endpoint:
         result = await alert_bench.measure(endpoint, rate=40, seconds=1, pollers=2)

@@ -27,6 +27,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow  # generates and scores a scenario data set: about 4 s
 def test_evaluate_counts_every_label_in_its_category(dataset: Path) -> None:
     labels = read_labels(dataset / "labels.jsonl")
     result = run_backtest([str(dataset / "AWSLogs")], load_catalogue())
@@ -54,6 +55,7 @@ def test_evaluate_counts_every_label_in_its_category(dataset: Path) -> None:
     assert twice.quiet_categories["normal"].events == 2 * quiet["normal"]
 
 
+@pytest.mark.slow  # scores three scenario seeds: about 3.5 s
 def test_json_report_has_each_seed_and_their_total(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["--days", "20", "--accounts", "2", "--seeds", "3,5", "--json"]
     assert scenario_bench.main(argv) == 0

@@ -100,6 +100,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     return read_dataset(out)
 
 
+@pytest.mark.slow  # two full scenario runs
 def test_same_seed_gives_byte_identical_output(tmp_path: Path) -> None:
     write(SMALL, FixedPrices(), tmp_path / "a")
     write(SMALL, FixedPrices(), tmp_path / "b")
@@ -253,6 +254,7 @@ def test_run_instances_has_the_real_request_and_response_shape(small: Dataset) -
     assert all(r["responseElements"] is None for r in failed)
 
 
+@pytest.mark.slow  # a full scenario run
 def test_min_hourly_cost_is_quantity_times_price_floored() -> None:
     events = generate(Config(days=30, seed=1, accounts=4, noise_ratio=0.0), FixedPrices())
     labels = [e.label for e in events if e.label and e.label.kind == "incident"]
@@ -268,6 +270,7 @@ def documented_command() -> list[str]:
     return shlex.split(line)[3:]
 
 
+@pytest.mark.slow  # writes the samples with the generator and compares every file
 def test_committed_samples_are_what_the_documented_command_writes(tmp_path: Path) -> None:
     argv = documented_command()
     argv[argv.index("--out") + 1] = str(tmp_path)
@@ -297,6 +300,7 @@ def labelled(events: list[Event]) -> list[tuple[Event, Label]]:
     return [(e, e.label) for e in events if e.label is not None]
 
 
+@pytest.mark.slow  # full scenario runs
 def test_full_runs_are_deterministic_per_seed(full: list[Event]) -> None:
     again = generate(FULL, CataloguePrices())
     assert [(e.record, e.label) for e in again] == [(e.record, e.label) for e in full]
@@ -304,6 +308,7 @@ def test_full_runs_are_deterministic_per_seed(full: list[Event]) -> None:
     assert [e.record["eventID"] for e in other] != [e.record["eventID"] for e in full]
 
 
+@pytest.mark.slow  # a full scenario run per seed
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_every_category_appears_with_labels(seed: int) -> None:
     events = generate(replace(FULL, seed=seed), FixedPrices())
@@ -314,6 +319,7 @@ def test_every_category_appears_with_labels(seed: int) -> None:
     assert kinds <= allowed | {("normal", c) for c in QUIET_CATEGORIES}
 
 
+@pytest.mark.slow  # uses the full scenario runs
 def test_every_labelled_record_is_a_cost_event_the_engine_parses(full: list[Event]) -> None:
     names = {(e.record["eventSource"], e.record["eventName"]) for e, _ in labelled(full)}
     assert names <= PARSERS_KEYS
@@ -366,6 +372,7 @@ def catalogue_usd(prices: CataloguePrices, record: dict[str, Any]) -> float | No
     return floor_cents(unit, count, name)
 
 
+@pytest.mark.slow  # uses the full scenario runs
 def test_incident_costs_are_the_catalogue_price_times_quantity(full: list[Event]) -> None:
     prices = CataloguePrices()
     checked: Counter[str] = Counter()
@@ -389,6 +396,7 @@ def incident_calls(events: list[Event], category: str) -> dict[str, list[Event]]
     return calls
 
 
+@pytest.mark.slow  # uses the full scenario runs
 def test_subtle_incidents_are_mostly_cheap_and_in_mature_accounts(full: list[Event]) -> None:
     new_accounts = {e.account for e, x in labelled(full) if x.category == "day0"}
     subtle = [
@@ -404,6 +412,7 @@ def test_subtle_incidents_are_mostly_cheap_and_in_mature_accounts(full: list[Eve
     assert any(e.when.day >= 22 for e, _ in subtle)  # some in week 3-4 (days 21+)
 
 
+@pytest.mark.slow  # uses the full scenario runs
 def test_rate_burst_is_12_to_20_single_instance_calls_within_ten_minutes(
     full: list[Event],
 ) -> None:
@@ -414,6 +423,7 @@ def test_rate_burst_is_12_to_20_single_instance_calls_within_ten_minutes(
     assert len({e.record["userIdentity"]["arn"] for e in calls}) == 1
 
 
+@pytest.mark.slow  # uses the full scenario runs
 def test_repeat_compromise_is_three_batches_hours_apart_the_same_day(full: list[Event]) -> None:
     (calls,) = incident_calls(full, "repeat-compromise").values()
     times = sorted(e.when for e in calls)
@@ -421,6 +431,7 @@ def test_repeat_compromise_is_three_batches_hours_apart_the_same_day(full: list[
     assert all(b - a >= timedelta(hours=2) for a, b in zip(times, times[1:], strict=False))
 
 
+@pytest.mark.slow  # uses the full scenario runs
 def test_recurring_cold_start_runs_every_night_above_five_dollars(full: list[Event]) -> None:
     prices = CataloguePrices()
     nights = [(e, x) for e, x in labelled(full) if x.category == "recurring-cold-start"]

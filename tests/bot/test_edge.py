@@ -260,6 +260,7 @@ _bodies = (
 )
 
 
+@pytest.mark.slow  # hypothesis, 120 signed requests through Bolt: 2-3 s
 @FUZZ
 @given(request=_bodies)
 async def test_any_signed_body_gets_an_answer_below_500(

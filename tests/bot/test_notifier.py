@@ -167,6 +167,7 @@ async def test_default_card_is_the_alert_card(
 # -- Slack failing for a while -----------------------------------------------------------------
 
 
+@pytest.mark.slow  # waits Slack's Retry-After: 1 s
 async def test_rate_limit_waits_for_retry_after(
     store: Store, slack: FakeSlack, recipients: FakeRecipients
 ) -> None:
@@ -182,6 +183,7 @@ async def test_rate_limit_waits_for_retry_after(
     assert (notify.stats.rate_limited, notify.stats.retries) == (1, 0)
 
 
+@pytest.mark.slow  # waits Slack's Retry-After: 2 s
 async def test_a_rate_limited_tenant_does_not_hold_up_others(
     store: Store, slack: FakeSlack, recipients: FakeRecipients
 ) -> None:
@@ -236,6 +238,7 @@ async def test_server_errors_fail_after_max_attempts(
     assert sent["SlackDeliveriesFailed"] == 1  # what an ops alarm on Slack delivery would read
 
 
+@pytest.mark.slow  # waits a late answer: 1.5 s
 async def test_a_post_slack_accepted_but_answered_late_is_posted_once(
     store: Store, slack: FakeSlack, recipients: FakeRecipients
 ) -> None:
@@ -257,6 +260,7 @@ async def test_a_post_slack_accepted_but_answered_late_is_posted_once(
     assert (notify.stats.late_answers, notify.stats.retries, notify.stats.sent) == (1, 0, 1)
 
 
+@pytest.mark.slow  # waits out a 3 s lease's margin: 2 s
 async def test_a_post_unanswered_until_the_lease_ends_is_left_to_the_claim(
     store: Store, slack: FakeSlack, recipients: FakeRecipients
 ) -> None:

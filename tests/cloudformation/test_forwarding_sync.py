@@ -167,7 +167,8 @@ class _Responses:
 @pytest.fixture
 def responses() -> Iterator[_Responses]:
     state = _Responses()
-    thread = threading.Thread(target=state.server.serve_forever, daemon=True)
+    # shutdown() waits up to one poll interval (0.5 s by default) for serve_forever to notice.
+    thread = threading.Thread(target=state.server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield state

@@ -377,6 +377,7 @@ def test_outputs_feed_the_service_environment(template: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------------- cfn-lint
 
 
+@pytest.mark.slow  # cfn-lint over every template: 1.5-2.5 s
 def test_every_template_passes_cfn_lint() -> None:
     templates = sorted(str(path) for path in TEMPLATES_DIR.glob("*.yaml"))
     assert str(PLATFORM) in templates

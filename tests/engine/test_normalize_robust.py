@@ -57,6 +57,7 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
     return record
 
 
+@pytest.mark.slow  # hypothesis, 400 examples: 2-3 s
 @settings(max_examples=400, deadline=None)
 @given(records())
 def test_any_shape_of_a_supported_event_is_handled(record: dict[str, Any]) -> None:

@@ -125,12 +125,14 @@ def _check(result: CostEvent | Skipped) -> None:
         assert 0 <= number <= INT64_MAX, result
 
 
+@pytest.mark.slow  # hypothesis, 600 examples: about 12 s
 @settings(max_examples=600, deadline=None)
 @given(records())
 def test_every_supported_event_has_a_sane_cost_and_int64_numbers(record: dict[str, Any]) -> None:
     _check(normalize_record(record, CATALOGUE))
 
 
+@pytest.mark.slow  # hypothesis, 200 batches: about 12 s
 @settings(max_examples=200, deadline=None)
 @given(st.lists(records(), min_size=2, max_size=5))
 def test_numbers_learnt_by_the_inventory_stay_in_range(batch: list[dict[str, Any]]) -> None:

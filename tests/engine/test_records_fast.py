@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
@@ -120,6 +121,7 @@ values: st.SearchStrategy[Any] = (
 )
 
 
+@pytest.mark.slow  # hypothesis, 500 examples: about 2 s
 @settings(max_examples=500, deadline=None)
 @given(st.dictionaries(fields, values, max_size=6), identities)
 def test_the_plain_python_path_equals_pydantic_validation(

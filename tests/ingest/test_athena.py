@@ -81,19 +81,27 @@ def _outcome(paths: list[str], options: Options | None = None) -> list[tuple[str
     return [(e.event_id, e.anomaly) for e in result.events]
 
 
-def test_the_result_csv_scores_as_the_logs_do() -> None:
+@pytest.fixture(scope="module")
+def result_outcome() -> list[tuple[str, object]]:
+    """The backtest of the committed result CSV (a fixed file), which three tests compare to."""
+    return _outcome([str(RESULT)])
+
+
+def test_the_result_csv_scores_as_the_logs_do(result_outcome: list[tuple[str, object]]) -> None:
     assert len(list(records(RESULT.read_bytes()))) > 100
-    assert _outcome([str(RESULT)]) == _outcome([str(SAMPLES)])
+    assert result_outcome == _outcome([str(SAMPLES)])
 
 
-def test_unload_json_lines_are_read_too(tmp_path: Path) -> None:
+def test_unload_json_lines_are_read_too(
+    tmp_path: Path, result_outcome: list[tuple[str, object]]
+) -> None:
     import csv
 
     with RESULT.open(newline="") as handle:
         rows = [{k: v for k, v in row.items() if v} for row in csv.DictReader(handle)]
     lines = tmp_path / "unload.json"
     lines.write_bytes(b"\n".join(orjson.dumps(row) for row in rows))
-    assert _outcome([str(lines)]) == _outcome([str(RESULT)])
+    assert _outcome([str(lines)]) == result_outcome
 
 
 def test_a_broken_csv_is_one_unreadable_file(tmp_path: Path) -> None:
@@ -109,7 +117,10 @@ def endpoint() -> Iterator[str]:
         yield url
 
 
-def test_the_result_is_read_from_the_output_location(endpoint: str) -> None:
+@pytest.mark.slow  # S3 on moto's server, three backtests: about 2 s
+def test_the_result_is_read_from_the_output_location(
+    endpoint: str, result_outcome: list[tuple[str, object]]
+) -> None:
     bucket = unique_name("athena-results").lower()
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
     s3.create_bucket(Bucket=bucket)
@@ -119,4 +130,4 @@ def test_the_result_is_read_from_the_output_location(endpoint: str) -> None:
     by_key = _outcome([f"s3://{bucket}/q/1234.csv"], Options(s3=reader))
     reader = S3Reader(aioboto3.Session(), endpoint_url=endpoint, region=REGION)
     by_prefix = _outcome([f"s3://{bucket}/q/"], Options(s3=reader))
-    assert by_key == by_prefix == _outcome([str(RESULT)])
+    assert by_key == by_prefix == result_outcome

@@ -77,6 +77,7 @@ def test_split_url() -> None:
     assert split_url("s3://b/logs/x.json.gz") == ("b", "logs/x.json.gz")
 
 
+@pytest.mark.slow  # S3 on moto's server
 def test_reads_the_layout_with_filters_and_an_organisation_trail(endpoint: str) -> None:
     bucket = _bucket(endpoint)
     a, b = "111122223333", "444455556666"
@@ -123,6 +124,7 @@ def test_reads_the_layout_with_filters_and_an_organisation_trail(endpoint: str) 
     assert [e.event_id for e in org_only.events] == ["b-jan2"]
 
 
+@pytest.mark.slow  # S3 on moto's server
 def test_the_samples_from_s3_score_as_on_disk(endpoint: str) -> None:
     bucket = _bucket(endpoint)
     client = _s3(endpoint)
@@ -139,6 +141,7 @@ def test_the_samples_from_s3_score_as_on_disk(endpoint: str) -> None:
     assert remote.summary() | {"seconds": 0} == local.summary() | {"seconds": 0}
 
 
+@pytest.mark.slow  # S3 on moto's server
 def test_a_missing_object_or_bucket_is_reported_not_raised(endpoint: str) -> None:
     bucket = _bucket(endpoint)
     _put(endpoint, bucket, "x/a.json.gz", [_run("a", "2026-01-01T00:00:00Z", "111122223333")])
@@ -227,6 +230,7 @@ class _Throttled:
         self._thread.join(30)
 
 
+@pytest.mark.slow  # S3 on moto's server
 def test_throttled_gets_are_retried_with_backoff(endpoint: str) -> None:
     bucket = _bucket(endpoint)
     for n in range(4):
@@ -245,6 +249,7 @@ def test_throttled_gets_are_retried_with_backoff(endpoint: str) -> None:
     assert result.collected.bad == []
 
 
+@pytest.mark.slow  # S3 on moto's server
 def test_cli_backtest_from_s3(endpoint: str, capsys: pytest.CaptureFixture[str]) -> None:
     bucket = _bucket(endpoint)
     _put(

@@ -109,6 +109,7 @@ async def holds(sqs: SQSClient, queue_url: str, number: int) -> bool:
     return sum(await counts(sqs, queue_url)) == number
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_handles_and_deletes_every_message(sqs: SQSClient) -> None:
     urls = await queues(sqs)
     sent = [(f"g{n % 3}", f"m{n}") for n in range(12)]
@@ -129,6 +130,7 @@ async def test_handles_and_deletes_every_message(sqs: SQSClient) -> None:
     assert (stats.retried, stats.poison, stats.delete_failures, stats.receive_errors) == (0,) * 4
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_keeps_order_within_a_group_and_runs_groups_concurrently(sqs: SQSClient) -> None:
     urls = await queues(sqs)
     sent = [(group, f"{group}-{n:02}") for n in range(15) for group in ("a", "b", "c")]
@@ -146,6 +148,7 @@ async def test_keeps_order_within_a_group_and_runs_groups_concurrently(sqs: SQSC
     assert await counts(sqs, urls.queue_url) == (0, 0)
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_retry_holds_back_its_group_while_other_groups_go_on(sqs: SQSClient) -> None:
     urls = await queues(sqs)
     sent = [("A", "a1"), ("A", "a2"), ("A", "a3"), ("B", "b1"), ("B", "b2")]
@@ -168,6 +171,7 @@ async def test_retry_holds_back_its_group_while_other_groups_go_on(sqs: SQSClien
     assert await counts(sqs, urls.queue_url) == (0, 0)
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_poison_goes_to_the_dlq_after_three_receives_without_blocking_its_group(
     sqs: SQSClient,
 ) -> None:
@@ -188,6 +192,7 @@ async def test_poison_goes_to_the_dlq_after_three_receives_without_blocking_its_
     assert (consumer.stats.poison, consumer.stats.done, consumer.stats.deleted) == (3, 2, 2)
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_an_exception_counts_as_retry_and_is_logged_once_without_the_body(
     sqs: SQSClient, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -213,6 +218,7 @@ async def test_an_exception_counts_as_retry_and_is_logged_once_without_the_body(
     assert await counts(sqs, urls.queue_url) == (0, 0)
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_a_base_exception_is_not_swallowed(sqs: SQSClient) -> None:
     urls = await queues(sqs)
     await send_all(sqs, urls.queue_url, [("A", "boom"), ("B", "fine")])
@@ -227,6 +233,7 @@ async def test_a_base_exception_is_not_swallowed(sqs: SQSClient) -> None:
     assert await counts(sqs, urls.queue_url) == (0, 2)
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_heartbeat_keeps_a_slow_message_from_a_second_consumer(
     sqs: SQSClient,
 ) -> None:
@@ -250,6 +257,7 @@ async def test_heartbeat_keeps_a_slow_message_from_a_second_consumer(
     assert await counts(sqs, urls.queue_url) == (0, 0)
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_stop_while_idle_returns_within_the_long_poll(sqs: SQSClient) -> None:
     urls = await queues(sqs)
     consumer = Consumer(sqs, FakeHandler(), config(urls.queue_url, wait_seconds=2))
@@ -265,6 +273,7 @@ async def test_stop_while_idle_returns_within_the_long_poll(sqs: SQSClient) -> N
     assert consumer.stats.receive_errors == 0
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_stop_during_a_long_poll_loses_no_message(sqs: SQSClient) -> None:
     urls = await queues(sqs, visibility_timeout=60)
     handler = FakeHandler()
@@ -292,6 +301,7 @@ async def test_stop_during_a_long_poll_loses_no_message(sqs: SQSClient) -> None:
     assert sorted(receives) == ["a1", "a2", "b1"] and set(receives.values()) <= {"1", "2"}
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_stop_before_run_returns_at_once(sqs: SQSClient) -> None:
     urls = await queues(sqs)
     consumer = Consumer(sqs, FakeHandler(), config(urls.queue_url, wait_seconds=20))
@@ -300,6 +310,7 @@ async def test_stop_before_run_returns_at_once(sqs: SQSClient) -> None:
     assert consumer.stats.received == 0
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_stop_while_processing_finishes_and_deletes_the_batch(sqs: SQSClient) -> None:
     urls = await queues(sqs)
     await send_all(sqs, urls.queue_url, [("A", "a1"), ("A", "a2"), ("B", "b1")])
@@ -324,6 +335,7 @@ def _closed_port() -> int:
     return port
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_receive_errors_are_counted_and_the_consumer_recovers(
     sqs: SQSClient, moto_endpoint: str
 ) -> None:
@@ -357,6 +369,7 @@ async def test_an_unreachable_endpoint_is_retried_until_stopped() -> None:
             await consumer.ping()
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_stop_interrupts_the_error_backoff(sqs: SQSClient, moto_endpoint: str) -> None:
     missing = f"{moto_endpoint}/123456789012/{unique_name('consumer')}.fifo"
     consumer = Consumer(sqs, FakeHandler(), config(missing, error_backoff=30))
@@ -365,6 +378,7 @@ async def test_stop_interrupts_the_error_backoff(sqs: SQSClient, moto_endpoint: 
         await eventually(lambda: consumer.stats.receive_errors == 2, what="one error per poller")
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_ping(sqs: SQSClient, moto_endpoint: str) -> None:
     urls = await queues(sqs)
     await Consumer(sqs, FakeHandler(), config(urls.queue_url)).ping()
@@ -374,6 +388,7 @@ async def test_ping(sqs: SQSClient, moto_endpoint: str) -> None:
         await missing.ping()
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_in_flight_messages_are_bounded_by_pollers_times_batch_size(
     sqs: SQSClient,
 ) -> None:
@@ -394,6 +409,7 @@ async def test_in_flight_messages_are_bounded_by_pollers_times_batch_size(
     assert handler.most_active > 3  # both pollers did work at the same time
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_failed_delete_and_visibility_entries_are_counted(sqs: SQSClient) -> None:
     urls = await queues(sqs)
     stale = Message(message_id="m-1", receipt_handle="not-a-receipt-handle", body="x")
@@ -442,6 +458,7 @@ class GatedHandler(FakeHandler):
         return self.up
 
 
+@pytest.mark.slow  # moto's SQS with real long polls and timers
 async def test_a_closed_gate_stops_receiving_so_receive_counts_do_not_climb(
     sqs: SQSClient,
 ) -> None:

@@ -201,6 +201,7 @@ _bodies = st.one_of(
 )
 
 
+@pytest.mark.slow  # hypothesis, 200 bodies through the pipeline: about 1.5 s
 @settings(
     max_examples=200,
     deadline=None,

@@ -112,6 +112,7 @@ def _file(draw: st.DrawFn) -> bytes:
     return gzip.compress(data) if damage == "gzip" else data
 
 
+@pytest.mark.slow  # hypothesis, 400 files: about 1.5 s
 @settings(max_examples=400, deadline=None)
 @given(_file())
 def test_fuzzed_files_are_kept_or_skipped_as_the_full_parse_does(data: bytes) -> None:

@@ -29,6 +29,8 @@ from tests.onboarding.test_connect import (
 )
 from tests.stores import NOW, fresh_store
 
+pytestmark = pytest.mark.slow  # each test makes a customer role on moto and checks it
+
 PATH = "/onboarding/callback"
 STACK = "arn:aws:cloudformation:us-east-1:{account}:stack/dd0c-cost/0f8fad5b-d9cb-469f"
 TOKENS = CallbackTokens([KEY])

@@ -111,6 +111,7 @@ async def served(moto_endpoint: str) -> AsyncIterator[Served]:
     await store.close()
 
 
+@pytest.mark.slow  # raw HTTP against the route, role checks on moto
 async def test_a_body_in_two_writes_is_read_whole(served: Served) -> None:
     body = served.body()
     half = len(body) // 2
@@ -119,6 +120,7 @@ async def test_a_body_in_two_writes_is_read_whole(served: Served) -> None:
     assert account is not None and account.status == "active"
 
 
+@pytest.mark.slow  # raw HTTP against the route, role checks on moto
 async def test_a_chunked_body_in_three_writes_is_read_whole(served: Served) -> None:
     body = served.body()
     third = len(body) // 3
@@ -130,6 +132,7 @@ async def test_a_chunked_body_in_three_writes_is_read_whole(served: Served) -> N
     assert await served.raw(head(None), *parts) == 200
 
 
+@pytest.mark.slow  # raw HTTP against the route, role checks on moto
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 async def test_a_body_over_the_limit_is_413(served: Served, chunked: bool) -> None:
     body = served.body(padding="x" * MAX_BODY)
@@ -152,6 +155,7 @@ _json = st.recursive(
 _FIELDS = ("event", "accountId", "roleArn", "externalId", "tenantToken", "stackId", "region")
 
 
+@pytest.mark.slow  # raw HTTP against the route, role checks on moto
 @settings(
     max_examples=80,
     deadline=None,

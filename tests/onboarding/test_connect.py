@@ -347,6 +347,7 @@ async def test_setup_link_uses_the_stored_external_id_until_the_free_tier_is_ful
 # ---------------------------------------------------------------- role checks on moto
 
 
+@pytest.mark.slow  # role checks against moto's STS and IAM
 async def test_a_good_role_passes_every_check(moto_endpoint: str) -> None:
     acct = await customer(moto_endpoint, str(uuid.uuid4()))
     faults = acct.faults()
@@ -372,6 +373,7 @@ async def test_a_good_role_passes_every_check(moto_endpoint: str) -> None:
     assert "ExternalId" not in faults.calls[3][1]
 
 
+@pytest.mark.slow  # role checks against moto's STS and IAM
 async def test_the_manual_fallback_connects_a_pasted_role_arn(
     moto_endpoint: str, store: Store
 ) -> None:
@@ -392,6 +394,7 @@ async def test_the_manual_fallback_connects_a_pasted_role_arn(
     assert entries[0].message == f"account {acct.account_id} connected by U123 (role ARN pasted)"
 
 
+@pytest.mark.slow  # role checks against moto's STS and IAM
 async def test_a_wrong_external_id_explains_both_causes_and_gives_the_expected_one(
     moto_endpoint: str,
 ) -> None:
@@ -406,6 +409,7 @@ async def test_a_wrong_external_id_explains_both_causes_and_gives_the_expected_o
     assert "does not exist" in problem.fix  # AWS answers the same for a missing role
 
 
+@pytest.mark.slow  # role checks against moto's STS and IAM
 async def test_a_role_that_does_not_require_the_external_id_is_refused(
     moto_endpoint: str,
 ) -> None:
@@ -438,6 +442,7 @@ async def test_a_malformed_role_arn_names_the_expected_one_without_calling_aws(
     assert faults.calls == []
 
 
+@pytest.mark.slow  # role checks against moto's STS and IAM
 @pytest.mark.parametrize(
     ("error", "code", "in_what"),
     [
@@ -469,6 +474,7 @@ async def test_assume_role_errors_are_classified(
     assert in_what in result.problem.what
 
 
+@pytest.mark.slow  # role checks against moto's STS and IAM
 async def test_a_denied_read_asks_to_update_the_stack(moto_endpoint: str) -> None:
     acct = await customer(moto_endpoint, str(uuid.uuid4()))
     denied = aws_error(
@@ -486,6 +492,7 @@ async def test_a_denied_read_asks_to_update_the_stack(moto_endpoint: str) -> Non
     assert "Update the dd0c-cost stack" in result.problem.fix
 
 
+@pytest.mark.slow  # role checks against moto's STS and IAM
 async def test_a_role_in_another_account_is_the_wrong_account(moto_endpoint: str) -> None:
     acct = await customer(moto_endpoint, str(uuid.uuid4()))
     faults = acct.faults()
@@ -498,6 +505,7 @@ async def test_a_role_in_another_account_is_the_wrong_account(moto_endpoint: str
     assert faults.calls == []  # the ARN alone says so
 
 
+@pytest.mark.slow  # role checks against moto's STS and IAM
 async def test_an_identity_in_another_account_is_the_wrong_account(moto_endpoint: str) -> None:
     acct = await customer(moto_endpoint, str(uuid.uuid4()))
     elsewhere = {"Account": "222233334444", "Arn": "arn:aws:sts::222233334444:x", "UserId": "u"}
@@ -507,6 +515,7 @@ async def test_an_identity_in_another_account_is_the_wrong_account(moto_endpoint
     assert "222233334444" in result.problem.what
 
 
+@pytest.mark.slow  # role checks against moto's STS and IAM
 async def test_a_connected_account_whose_role_is_denied_lost_its_stack(
     moto_endpoint: str,
 ) -> None:

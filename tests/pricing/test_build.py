@@ -39,16 +39,19 @@ def test_files_are_deterministic_compact_json(generated: dict[str, bytes], name:
     assert orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE) == content
 
 
+@pytest.mark.slow  # one more generator run: about 1 s
 def test_generation_is_repeatable(source: Path, generated: dict[str, bytes]) -> None:
     assert build.generate(source) == generated
 
 
+@pytest.mark.slow  # unpacks the archive, one more generator run
 def test_unpacked_folder_and_archive_give_the_same_catalogue(
     source_dir: Path, generated: dict[str, bytes]
 ) -> None:
     assert build.generate(source_dir) == generated
 
 
+@pytest.mark.slow  # one more generator run: about 1 s
 def test_main_defaults_to_the_vendored_archive(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -92,6 +95,7 @@ def test_write_then_check_is_clean_and_check_names_a_changed_file(
     assert any("stale.json is not generated" in p for p in problems)
 
 
+@pytest.mark.slow  # three more generator runs: about 2 s
 def test_main_check_exits_1_naming_the_file(
     tmp_path: Path, source_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -26,7 +26,10 @@ from tests.redisdb import isolated_redis, unique_prefix
 from tests.slack_fake import FakeSlack
 from tests.slack_signing import block_action
 
-pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning"),
+    pytest.mark.slow,  # the whole app on moto's SQS, each waits out the consumer's drain
+]
 
 
 @pytest.fixture

@@ -16,7 +16,10 @@ from tests.governance.records import recorded
 from tests.scenarios.test_governance_slack import ACCOUNT, Service, service  # noqa: F401
 from tests.slack_signing import block_action
 
-pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning"),
+    pytest.mark.slow,  # the whole app on moto's SQS, each waits out the consumer's drain
+]
 
 
 def channel_pick(channel: str, user: str = "U1") -> str:

@@ -11,6 +11,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from engine import Anomaly, delta_for
 from storage import Store
 from storage.indexes import INDEXES
@@ -61,6 +63,7 @@ async def test_concurrent_notifiers_claim_an_alert_once_per_lease(store: Store) 
     assert later is not None and later.id == ev.event_id
 
 
+@pytest.mark.slow  # runs pytest in a subprocess: about 5 s
 def test_a_set_but_unreachable_server_fails_the_suite_loudly() -> None:
     env = {**os.environ, MONGODB_URI_VAR: "mongodb://127.0.0.1:1/?connectTimeoutMS=200"}
     test = "tests/storage/test_contract.py::test_concurrent_claims_of_one_event_store_it_once"

@@ -17,7 +17,11 @@ KNOWN_ANSWER = (
 )
 
 
-@pytest.mark.parametrize("key", [KEY_A, KEY_B, "!" * 44, TokenCipher.new_key()])
+@pytest.mark.parametrize(
+    "key",
+    [KEY_A, KEY_B, "!" * 44, TokenCipher.new_key()],
+    ids=["key-a", "key-b", "passphrase", "new-key"],  # the new key is random: not in the id
+)
 def test_round_trip_and_no_plaintext_in_the_ciphertext(key: str) -> None:
     cipher = TokenCipher([key])
     sealed = cipher.encrypt(TOKEN)

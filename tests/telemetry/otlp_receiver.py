@@ -64,7 +64,10 @@ def otlp_receiver() -> Iterator[tuple[str, Received]]:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, name="otlp-receiver", daemon=True)
+    # shutdown() waits up to one poll interval (0.5 s by default) for serve_forever to notice.
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.02,), name="otlp-receiver", daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", received
