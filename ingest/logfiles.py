@@ -9,8 +9,10 @@ import sys
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import attrgetter, itemgetter, not_
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 import msgspec
 import orjson
@@ -126,7 +128,7 @@ class _File(msgspec.Struct):
     Records: list[msgspec.Raw]
 
 
-class _Head(msgspec.Struct):
+class _Head(msgspec.Struct, gc=False):
     """The fields the prefilter reads; msgspec skips the rest without building it."""
 
     eventName: Any = None  # noqa: N815 (CloudTrail's field names)
@@ -141,41 +143,87 @@ class _Heads(msgspec.Struct):
     Records: list[_Head]
 
 
+class _Usual(msgspec.Struct, gc=False):
+    """A head of the usual types: every field present and a string (else `_Head`'s way)."""
+
+    eventName: str  # noqa: N815
+    eventSource: str  # noqa: N815
+    eventTime: str  # noqa: N815
+    eventID: str  # noqa: N815
+
+
+class _UsualHeads(msgspec.Struct):
+    """A log file whose every record has a usual head."""
+
+    Records: list[_Usual]
+
+
 _FILE = msgspec.json.Decoder(_File)
 _HEADS = msgspec.json.Decoder(_Heads)
+_USUAL = msgspec.json.Decoder(_UsualHeads)
+# Per-record work on usual files runs in C (map over attrgetter and set lookups): on real trails,
+# where nearly every record is a Describe/Get/AssumeRole, no Python code runs per record.
+_MARK = attrgetter("eventSource", "eventName")
+_ID = attrgetter("eventID")
+_TIME = attrgetter("eventTime")
+_IS_COST = PARSERS_KEYS.__contains__
+_AT_TEN = itemgetter(slice(10, 11))
+_SECOND_AT = 19  # "YYYY-MM-DDTHH:MM:SS": an eventTime at least this long is well-formed
 
 
-def _second(value: str) -> tuple[str, str]:
+def _well_formed(value: str) -> bool:
+    return len(value) >= _SECOND_AT and value[4] == "-"
+
+
+def _second(value: str) -> str:
+    """An eventTime to the second, in UTC's "YYYY-MM-DDTHH:MM:SSZ" (what the report shows)."""
+    return f"{value[:10]}T{value[11:19]}Z"
+
+
+def _time_key(value: str) -> tuple[str, str]:
     return value[:10], value[11:19]
 
 
-class Other(NamedTuple):
-    """A valid CloudTrail record that is not a cost event: only what de-duplication needs."""
+def time_range(times: list[str]) -> list[str]:
+    """The earliest and latest well-formed eventTime, to the second ([] when there is none).
 
-    event_id: str
-    mark: tuple[str, str]  # (eventSource, eventName)
+    The plain string order gives it when the extremes are well-formed and every time has the same
+    separator at index 10 (then the string order and the order to the second agree): three passes
+    in C. Anything else is sorted out record by record.
+    """
+    if not times:
+        return []
+    low, high = min(times), max(times)
+    if _well_formed(low) and _well_formed(high) and len(set(map(_AT_TEN, times))) == 1:
+        return [_second(low), _second(high)]
+    valid = [t for t in times if _well_formed(t)]
+    if not valid:
+        return []
+    return [_second(min(valid, key=_time_key)), _second(max(valid, key=_time_key))]
 
 
 @dataclass(slots=True)
 class Scan:
-    """One file read: with their index in the file, the records the backtest must look at and,
-    for the others (valid records that are not cost events), their eventID and name."""
+    """One file read.
+
+    `records`: with their index in the file, the records the backtest must look at (the cost
+    events, and records the full path must name: no eventID of their own, not a record). The
+    others, valid records that are not cost events, only by `ids` (eventID) and `marks`
+    ((eventSource, eventName)), in file order: they are at the indices `records` leaves out.
+    `times` gathers their eventTimes; `scan_bytes` leaves only the range (`time_range`).
+    """
 
     records: list[tuple[int, Any]] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    marks: list[tuple[str, str]] = field(default_factory=list)
     read: int = 0
     times: list[str] = field(default_factory=list)
     bad: list[BadInput] = field(default_factory=list)
 
-    def time_range(self) -> tuple[str, ...]:
-        """The earliest and latest well-formed eventTime among the counted records."""
-        valid = [t for t in self.times if len(t) >= 19 and t[4] == "-"]  # noqa: PLR2004
-        if not valid:
-            return ()
-        return min(valid, key=_second), max(valid, key=_second)
-
-    def other(self, index: int, item: Other, event_time: object) -> None:
+    def other(self, event_id: str, mark: tuple[str, str], event_time: object) -> None:
         """Keep a record that is not a cost event by its id; remember its time for the range."""
-        self.records.append((index, item))
+        self.ids.append(event_id)
+        self.marks.append(mark)
         if isinstance(event_time, str):
             self.times.append(event_time)
 
@@ -196,19 +244,49 @@ def decompress(data: bytes) -> bytes:
     return plain
 
 
-def _other(source: object, name: object, event_id: object) -> Other | None:
-    """The record by its id when it is a valid record that is not a cost event, else None."""
+def _other(source: object, name: object, event_id: object) -> tuple[str, str] | None:
+    """The record's mark when it is a valid record that is not a cost event (with an eventID of
+    its own), else None."""
     if not isinstance(source, str) or not isinstance(name, str) or (source, name) in PARSERS_KEYS:
         return None
     if not isinstance(event_id, str) or not event_id:
         return None  # its id is derived from the whole record: the full path does that
-    return Other(event_id, (source, name))
+    return source, name
 
 
-def _other_record(raw: Any) -> Other | None:
-    if not isinstance(raw, dict):
+def _cost_records(data: bytes, wanted: Iterable[int]) -> list[tuple[int, Any]] | None:
+    """The records at these indices parsed in full (orjson), None if orjson rejects one."""
+    raws = _FILE.decode(data).Records
+    try:
+        return [(index, orjson.loads(bytes(raws[index]))) for index in wanted]
+    except orjson.JSONDecodeError:
         return None
-    return _other(raw.get("eventSource"), raw.get("eventName"), raw.get("eventID"))
+
+
+def _scan_usual(data: bytes, out: Scan) -> bool:
+    """`{"Records": [...]}` where every head is of the usual types, split in C: the cost events
+    parsed in full, the others kept by id. False for any other file (`_scan_fast` reads it)."""
+    try:
+        heads = _USUAL.decode(data).Records
+    except msgspec.DecodeError:
+        return False
+    ids = list(map(_ID, heads))
+    if "" in ids:
+        return False  # an empty eventID: that record's id is derived, record by record
+    marks = list(map(_MARK, heads))
+    times = list(map(_TIME, heads))
+    cost = list(map(_IS_COST, marks))
+    if True in cost:
+        records = _cost_records(data, compress(range(len(heads)), cost))
+        if records is None:
+            return False
+        out.records = records
+        rest = list(map(not_, cost))
+        ids, marks = list(compress(ids, rest)), list(compress(marks, rest))
+        times = list(compress(times, rest))
+    out.ids, out.marks, out.times = ids, marks, times
+    out.read = len(heads)
+    return True
 
 
 def _scan_fast(data: bytes, out: Scan) -> bool:
@@ -221,22 +299,19 @@ def _scan_fast(data: bytes, out: Scan) -> bool:
         heads = _HEADS.decode(data).Records
     except msgspec.DecodeError:
         return False
-    raws: list[msgspec.Raw] | None = None
-    records, times = out.records, out.times
+    wanted: list[int] = []
     for index, head in enumerate(heads):
-        other = _other(head.eventSource, head.eventName, head.eventID)
-        if other is not None:
-            records.append((index, other))
-            if isinstance(head.eventTime, str):
-                times.append(head.eventTime)
-            continue
-        if raws is None:
-            raws = _FILE.decode(data).Records
-        try:
-            records.append((index, orjson.loads(bytes(raws[index]))))
-        except orjson.JSONDecodeError:
+        mark = _other(head.eventSource, head.eventName, head.eventID)
+        if mark is None:
+            wanted.append(index)
+        else:
+            out.other(head.eventID, mark, head.eventTime)
+    if wanted:
+        records = _cost_records(data, wanted)
+        if records is None:
             return False
-    out.read += len(heads)
+        out.records = records
+    out.read = len(heads)
     return True
 
 
@@ -254,11 +329,13 @@ def _scan_full(data: bytes, source: str, out: Scan) -> None:
 
 def _classify(raw: Any, index: int, out: Scan) -> None:
     out.read += 1
-    other = _other_record(raw)
-    if other is not None:
-        out.other(index, other, raw.get("eventTime"))
-    else:
+    mark = None
+    if isinstance(raw, dict):
+        mark = _other(raw.get("eventSource"), raw.get("eventName"), raw.get("eventID"))
+    if mark is None:
         out.records.append((index, raw))
+    else:
+        out.other(raw["eventID"], mark, raw.get("eventTime"))
 
 
 def _scan_csv(data: bytes, source: str, out: Scan) -> None:
@@ -280,19 +357,26 @@ def scan_bytes(data: bytes, source: str) -> Scan:
         return out
     if source.endswith(CSV_SUFFIXES):
         _scan_csv(plain, source, out)
-    elif not _scan_fast(plain, out):
+    elif not _scan_usual(plain, out):
         out = Scan()
-        _scan_full(plain, source, out)
-    out.times = list(out.time_range())  # two strings travel back from a worker, not thousands
+        if not _scan_fast(plain, out):
+            out = Scan()
+            _scan_full(plain, source, out)
+    out.times = time_range(out.times)  # two strings travel back from a worker, not thousands
     return out
 
 
-def scan_file(path: Path) -> Scan:
+def scan_file(path: str | Path) -> Scan:
     """`scan_bytes` of a file on disk (or stdin for '-')."""
+    name = str(path)
     try:
-        data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        if name == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(name, "rb") as file:
+                data = file.read()
     except OSError as exc:
         out = Scan()
-        out.bad.append(BadInput(str(path), f"cannot read: {exc}"))
+        out.bad.append(BadInput(name, f"cannot read: {exc}"))
         return out
-    return scan_bytes(data, str(path))
+    return scan_bytes(data, name)

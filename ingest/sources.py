@@ -13,7 +13,6 @@ import multiprocessing
 from collections import deque
 from collections.abc import AsyncIterator
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 
@@ -29,7 +28,7 @@ async def _listed(path: str, root: int) -> AsyncIterator[LogRef]:
     files, _ = discover([path])
     refs = delivery_order(ref(str(f), root, _size(f)) for f in files)
     for number, item in enumerate(refs):
-        yield replace(item, fraction=number / len(refs))
+        yield LogRef(item.name, item.order, item.delivered, item.size, number / len(refs))
 
 
 def _size(path: Path) -> int:
@@ -130,8 +129,8 @@ class Sources:
                 return scan_bytes(data, item.name)
             return await loop.run_in_executor(self._pool, scan_bytes, data, item.name)
         if self._pool is None:
-            return scan_file(Path(item.name))
-        return await loop.run_in_executor(self._pool, scan_file, Path(item.name))
+            return scan_file(item.name)
+        return await loop.run_in_executor(self._pool, scan_file, item.name)
 
     async def scans(self) -> AsyncIterator[tuple[LogRef, Scan]]:
         """(file, scan) in delivery order, scanning a bounded number ahead."""
@@ -144,6 +143,9 @@ class Sources:
                     # forkserver: workers never inherit the loop's threads or locks.
                     context = multiprocessing.get_context("forkserver")
                     self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+                if not pending and self._pool is None and not item.name.startswith("s3://"):
+                    yield item, scan_file(item.name)  # nothing to overlap: no task, no await
+                    continue
                 pending.append((item, asyncio.create_task(self._scan(item))))
                 if len(pending) >= ahead:
                     done, task = pending.popleft()
