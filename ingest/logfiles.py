@@ -227,6 +227,30 @@ class Scan:
         if isinstance(event_time, str):
             self.times.append(event_time)
 
+    def __getstate__(self) -> tuple[Any, ...]:
+        """What a worker sends back, compact: the ids as one string, each mark once (pickle
+        refers back to a tuple it has sent; `_shared` makes equal marks one tuple)."""
+        ids: str | list[str] = "\n".join(self.ids)
+        if ids.count("\n") != len(self.ids) - 1:  # no id, or an id holding a newline
+            ids = self.ids
+        return self.records, ids, _shared(self.marks), self.read, self.times, self.bad
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        records, ids, self.marks, self.read, self.times, self.bad = state
+        self.records = records
+        self.ids = ids.split("\n") if isinstance(ids, str) else ids
+
+
+_SHARED: dict[tuple[str, str], tuple[str, str]] = {}
+_SHARED_MAX = 4096  # distinct (eventSource, eventName) pairs: the AWS API has fewer
+
+
+def _shared(marks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The same marks, equal ones as one object (in C)."""
+    if len(_SHARED) > _SHARED_MAX:
+        _SHARED.clear()
+    return list(map(_SHARED.setdefault, marks, marks))
+
 
 def decompress(data: bytes) -> bytes:
     """`read_bytes`'s result from bytes: ISA-L for one whole gzip member (about twice zlib's
@@ -275,8 +299,8 @@ def _scan_usual(data: bytes, out: Scan) -> bool:
         return False  # an empty eventID: that record's id is derived, record by record
     marks = list(map(_MARK, heads))
     times = list(map(_TIME, heads))
-    cost = list(map(_IS_COST, marks))
-    if True in cost:
+    if not PARSERS_KEYS.isdisjoint(marks):
+        cost = list(map(_IS_COST, marks))
         records = _cost_records(data, compress(range(len(heads)), cost))
         if records is None:
             return False
@@ -364,6 +388,11 @@ def scan_bytes(data: bytes, source: str) -> Scan:
             _scan_full(plain, source, out)
     out.times = time_range(out.times)  # two strings travel back from a worker, not thousands
     return out
+
+
+def scan_files(names: list[str]) -> list[Scan]:
+    """`scan_file` of several files: one round trip to a worker process for all of them."""
+    return [scan_file(name) for name in names]
 
 
 def scan_file(path: str | Path) -> Scan:
