@@ -5,13 +5,15 @@ from a cold start with in-memory state. Memory follows the window, not the archi
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine import DEFAULT_THRESHOLDS, PARSERS_KEYS, CostEvent, Skipped, Thresholds, Verdict
 from engine.errors import NormalizeError
@@ -312,6 +314,15 @@ class _EventClock:
         return self.now
 
 
+class _Forget(NamedTuple):
+    """Queued beside the records: eventIDs whose per-event state can go."""
+
+    event_ids: list[str]
+
+
+FEED_BATCH = 64  # released records queued before the processor runs on them
+
+
 class _Replay:
     """Records, in order, through the service's processor over in-memory state."""
 
@@ -325,6 +336,28 @@ class _Replay:
         self.skipped: list[Skipped] = []
         self.verdicts: dict[str, Verdict] = {}
         self._next_expiry = self.clock.now
+        self._queued: list[Mapping[str, Any] | _Forget] = []
+        self.queued_records = 0
+
+    def queue(self, record: Mapping[str, Any]) -> None:
+        """Feed this record at the next `flush`, after what is queued already."""
+        self._queued.append(record)
+        self.queued_records += 1
+
+    def queue_forget(self, event_ids: list[str]) -> None:
+        """`forget` these at the next `flush`, in their place among the queued records."""
+        self._queued.append(_Forget(event_ids))
+
+    async def flush(self) -> None:
+        """What was queued, in order: the processor gets the same calls in the same order as
+        if each had been made at once, only a batch at a time (its code and data stay in the
+        CPU's caches, instead of being evicted by the reading between two records)."""
+        queued, self._queued, self.queued_records = self._queued, [], 0
+        for item in queued:
+            if isinstance(item, _Forget):
+                self.forget(item.event_ids)
+            else:
+                await self.feed(item)
 
     def forget(self, event_ids: list[str]) -> None:
         """Per-event state past the window; once a day of event time, expired ended resources."""
@@ -362,10 +395,12 @@ async def _run(
             out.add(ref, scan)
             _take_scan(scan, ref, out, window)
             for record in window.advance(ref.delivered):
-                await replay.feed(record)
+                replay.queue(record)
             if window.forgotten:
-                replay.forget(window.forgotten)
+                replay.queue_forget(window.forgotten)
                 window.forgotten = []
+            if replay.queued_records >= FEED_BATCH:
+                await replay.flush()
             if progress:
                 progress(
                     Stats(
@@ -377,11 +412,26 @@ async def _run(
                     )
                 )
         for record in window.drain():
-            await replay.feed(record)
+            replay.queue(record)
+        await replay.flush()
         out.bad.extend(sources.missing)
     out.late, out.held_peak = window.late_records, window.peak
     out.events_remembered = len(replay.store.events)
     return out
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """The objects alive when the run starts (modules, the price catalogue) are never garbage,
+    yet each full collection would walk them: about 0.1 s a time with the catalogue loaded.
+    Frozen for the run (`gc.freeze`), unless the caller froze them already."""
+    frozen_before = gc.get_freeze_count() > 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not frozen_before:
+            gc.unfreeze()
 
 
 async def backtest(
@@ -395,7 +445,8 @@ async def backtest(
     started = time.perf_counter()
     chosen = options or Options()
     replay = _Replay(catalogue, thresholds or DEFAULT_THRESHOLDS, chosen)
-    collected = await _run([str(p) for p in paths], replay, chosen, progress)
+    with _frozen_heap():
+        collected = await _run([str(p) for p in paths], replay, chosen, progress)
     seconds = time.perf_counter() - started
     return BacktestResult(
         replay.events, replay.skipped, replay.verdicts, collected, seconds, replay.tally

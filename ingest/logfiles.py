@@ -228,12 +228,12 @@ class Scan:
             self.times.append(event_time)
 
     def __getstate__(self) -> tuple[Any, ...]:
-        """What a worker sends back, compact: the ids as one string, each mark once (pickle
-        refers back to a tuple it has sent; `_shared` makes equal marks one tuple)."""
+        """What a worker sends back, compact: the ids as one string, each mark once (marks are
+        shared, `_Marks`, and pickle refers back to a tuple it has sent)."""
         ids: str | list[str] = "\n".join(self.ids)
         if ids.count("\n") != len(self.ids) - 1:  # no id, or an id holding a newline
             ids = self.ids
-        return self.records, ids, _shared(self.marks), self.read, self.times, self.bad
+        return self.records, ids, self.marks, self.read, self.times, self.bad
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         records, ids, self.marks, self.read, self.times, self.bad = state
@@ -241,15 +241,21 @@ class Scan:
         self.ids = ids.split("\n") if isinstance(ids, str) else ids
 
 
-_SHARED: dict[tuple[str, str], tuple[str, str]] = {}
-_SHARED_MAX = 4096  # distinct (eventSource, eventName) pairs: the AWS API has fewer
+class _Marks(dict[tuple[str, str], tuple[str, str]]):
+    """Each distinct (eventSource, eventName) once: a record's mark is looked up (in C) and the
+    fresh tuple dropped at once. So the window holds shared tuples, a worker's pickle sends each
+    once, and the garbage collector never sees a tuple per record."""
+
+    def __missing__(self, mark: tuple[str, str]) -> tuple[str, str]:
+        if len(self) >= _MARKS_MAX:
+            self.clear()
+        self[mark] = mark
+        return mark
 
 
-def _shared(marks: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The same marks, equal ones as one object (in C)."""
-    if len(_SHARED) > _SHARED_MAX:
-        _SHARED.clear()
-    return list(map(_SHARED.setdefault, marks, marks))
+_MARKS_MAX = 4096  # distinct marks kept: the AWS API has fewer (event) names
+_SHARED = _Marks()
+_share = _SHARED.__getitem__
 
 
 def decompress(data: bytes) -> bytes:
@@ -275,7 +281,7 @@ def _other(source: object, name: object, event_id: object) -> tuple[str, str] | 
         return None
     if not isinstance(event_id, str) or not event_id:
         return None  # its id is derived from the whole record: the full path does that
-    return source, name
+    return _share((source, name))
 
 
 def _cost_records(data: bytes, wanted: Iterable[int]) -> list[tuple[int, Any]] | None:
@@ -297,7 +303,7 @@ def _scan_usual(data: bytes, out: Scan) -> bool:
     ids = list(map(_ID, heads))
     if "" in ids:
         return False  # an empty eventID: that record's id is derived, record by record
-    marks = list(map(_MARK, heads))
+    marks = list(map(_share, map(_MARK, heads)))
     times = list(map(_TIME, heads))
     if not PARSERS_KEYS.isdisjoint(marks):
         cost = list(map(_IS_COST, marks))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -60,6 +61,15 @@ async def merged(streams: list[AsyncIterator[LogRef]]) -> AsyncIterator[LogRef]:
             del heads[number]
         else:
             heads[number] = following
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """fork while this process has one thread: a worker starts at once, with every module
+    already imported. Else forkserver, so that no worker inherits a lock another thread holds
+    (a progress bar's refresh thread, a client's pool); its workers import what they need."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver")
 
 
 class Sources:
@@ -145,9 +155,7 @@ class Sources:
     def _start_pool(self) -> None:
         """A process pool once there are enough files for it to pay (and workers > 1)."""
         if self._pool is None and self.workers > 1 and self._listed >= POOL_AFTER:
-            # forkserver: workers never inherit the loop's threads or locks.
-            context = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=_context())
 
     def _ahead(self) -> int:
         """How many tasks may be under way: batches for the pool, GETs for S3."""

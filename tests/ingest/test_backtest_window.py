@@ -192,3 +192,29 @@ def test_per_event_state_follows_the_window_not_the_archive(tmp_path: Path) -> N
     assert result.summary()["costEvents"] == 48
     # The last two windows' events at most, whatever the archive's length.
     assert result.collected.events_remembered <= 4
+
+
+def test_the_processor_gets_the_same_calls_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Records and forgetting are queued and run a batch at a time: the same calls, same order.
+    def calls(batch: int) -> list[Any]:
+        seen: list[Any] = []
+        feed, forget = _Replay.feed, _Replay.forget
+
+        async def feeding(self: _Replay, raw: Any) -> None:
+            seen.append(("feed", raw["eventID"], self.tally.cost_events))
+            await feed(self, raw)
+
+        def forgetting(self: _Replay, event_ids: list[str]) -> None:
+            seen.append(("forget", list(event_ids), self.tally.cost_events))
+            forget(self, event_ids)
+
+        with monkeypatch.context() as patch:
+            patch.setattr("ingest.backtest.FEED_BATCH", batch)
+            patch.setattr(_Replay, "feed", feeding)
+            patch.setattr(_Replay, "forget", forgetting)
+            run_backtest([SAMPLES], CATALOGUE, options=Options(window=timedelta(minutes=10)))
+        return seen
+
+    one = calls(1)
+    assert any(call[0] == "forget" for call in one)
+    assert calls(64) == one == calls(10_000)

@@ -5,6 +5,7 @@ backtest exactly what the full parse does."""
 from __future__ import annotations
 
 import gzip
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +194,16 @@ def test_usual_files_are_split_without_python_per_record() -> None:
         usual = Scan()
         assert _scan_usual(plain, usual)
         _same(path.read_bytes())
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [[], ["e-1"], ["e-1", "e-2", "e-3"], ["line\nbreak", "e-2"], ["e-1", "e-1"]],
+)
+def test_a_scan_crosses_to_a_worker_and_back_unchanged(ids: list[str]) -> None:
+    marks = [("sts.amazonaws.com", "AssumeRole")] * len(ids)
+    scan = Scan(records=[(len(ids), {"eventID": "c"})], ids=ids, marks=marks, read=len(ids) + 1)
+    scan.times = ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"]
+    back = pickle.loads(pickle.dumps(scan))
+    assert back == scan
+    assert len({id(mark) for mark in back.marks}) <= 1  # equal marks travel once
