@@ -25,11 +25,11 @@ Mark = Mapping[str, Any] | tuple[str, str]
 _Entry = tuple[str, tuple[Any, ...], int, int, str, Mapping[str, Any]]
 
 
-def shift(stamp: str, delta: timedelta) -> str:
-    """`delta` away from `stamp` (an eventTime), as "YYYY-MM-DDTHH:MM:SS" without the zone: an
-    eventTime in that second ("…SSZ", "…SS.123Z") compares greater, earlier ones smaller."""
+def shifts(stamp: str, *deltas: timedelta) -> list[str]:
+    """Each `delta` away from `stamp` (an eventTime), as "YYYY-MM-DDTHH:MM:SS" without the zone:
+    an eventTime in that second ("…SSZ", "…SS.123Z") compares greater, earlier ones smaller."""
     when = datetime.fromisoformat(stamp).astimezone(UTC).replace(tzinfo=None)
-    return (when + delta).isoformat(timespec="seconds")
+    return [(when + delta).isoformat(timespec="seconds") for delta in deltas]
 
 
 class Window:
@@ -82,11 +82,10 @@ class Window:
         if delivered is None or delivered == self._delivered:
             return
         self._delivered = delivered
-        watermark = shift(delivered, -self.late)
+        watermark, forget = shifts(delivered, -self.late, -2 * self.late)
         heap = self._heap
         while heap and heap[0][0] < watermark:
             yield self._release(heapq.heappop(heap))
-        forget = shift(delivered, -2 * self.late)
         released = self._released
         while released and released[0][0] < forget:
             event_id = released.popleft()[1]

@@ -48,6 +48,10 @@ def _key(item: LogRef) -> tuple[str, tuple[object, ...]]:
 
 async def merged(streams: list[AsyncIterator[LogRef]]) -> AsyncIterator[LogRef]:
     """Several delivery-ordered streams as one (by delivery time, then path)."""
+    if len(streams) == 1:
+        async for item in streams[0]:
+            yield item
+        return
     heads: dict[int, LogRef] = {}
     for number, stream in enumerate(streams):
         first = await anext(stream, None)
