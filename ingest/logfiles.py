@@ -219,6 +219,7 @@ class Scan:
     read: int = 0
     times: list[str] = field(default_factory=list)
     bad: list[BadInput] = field(default_factory=list)
+    texts: list[bytes] | None = field(default=None, compare=False)  # `records` as JSON text
 
     def other(self, event_id: str, mark: tuple[str, str], event_time: object) -> None:
         """Keep a record that is not a cost event by its id; remember its time for the range."""
@@ -233,10 +234,17 @@ class Scan:
         ids: str | list[str] = "\n".join(self.ids)
         if ids.count("\n") != len(self.ids) - 1:  # no id, or an id holding a newline
             ids = self.ids
-        return self.records, ids, self.marks, self.read, self.times, self.bad
+        records: Any = self.records
+        if self.texts is not None:  # the JSON each was parsed from: orjson reads it back faster
+            records = [index for index, _ in self.records], self.texts  # than pickle builds it
+        return records, ids, self.marks, self.read, self.times, self.bad
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         records, ids, self.marks, self.read, self.times, self.bad = state
+        self.texts = None
+        if isinstance(records, tuple):
+            indices, texts = records
+            records = list(zip(indices, map(orjson.loads, texts), strict=True))
         self.records = records
         self.ids = ids.split("\n") if isinstance(ids, str) else ids
 
@@ -284,13 +292,17 @@ def _other(source: object, name: object, event_id: object) -> tuple[str, str] | 
     return _share((source, name))
 
 
-def _cost_records(data: bytes, wanted: Iterable[int]) -> list[tuple[int, Any]] | None:
-    """The records at these indices parsed in full (orjson), None if orjson rejects one."""
+def _cost_records(data: bytes, wanted: list[int], out: Scan) -> bool:
+    """The records at these indices parsed in full (orjson) into `out`; False if orjson rejects
+    one (the file is then read the full way)."""
     raws = _FILE.decode(data).Records
+    texts = [bytes(raws[index]) for index in wanted]
     try:
-        return [(index, orjson.loads(bytes(raws[index]))) for index in wanted]
+        out.records = list(zip(wanted, map(orjson.loads, texts), strict=True))
     except orjson.JSONDecodeError:
-        return None
+        return False
+    out.texts = texts
+    return True
 
 
 def _scan_usual(data: bytes, out: Scan) -> bool:
@@ -307,10 +319,8 @@ def _scan_usual(data: bytes, out: Scan) -> bool:
     times = list(map(_TIME, heads))
     if not PARSERS_KEYS.isdisjoint(marks):
         cost = list(map(_IS_COST, marks))
-        records = _cost_records(data, compress(range(len(heads)), cost))
-        if records is None:
+        if not _cost_records(data, list(compress(range(len(heads)), cost)), out):
             return False
-        out.records = records
         rest = list(map(not_, cost))
         ids, marks = list(compress(ids, rest)), list(compress(marks, rest))
         times = list(compress(times, rest))
@@ -336,11 +346,8 @@ def _scan_fast(data: bytes, out: Scan) -> bool:
             wanted.append(index)
         else:
             out.other(head.eventID, mark, head.eventTime)
-    if wanted:
-        records = _cost_records(data, wanted)
-        if records is None:
-            return False
-        out.records = records
+    if wanted and not _cost_records(data, wanted, out):
+        return False
     out.read = len(heads)
     return True
 

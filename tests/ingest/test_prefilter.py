@@ -207,3 +207,12 @@ def test_a_scan_crosses_to_a_worker_and_back_unchanged(ids: list[str]) -> None:
     back = pickle.loads(pickle.dumps(scan))
     assert back == scan
     assert len({id(mark) for mark in back.marks}) <= 1  # equal marks travel once
+
+
+def test_cost_events_cross_as_their_json_text() -> None:
+    record = {"eventSource": "ec2.amazonaws.com", "eventName": "RunInstances", "eventID": "c"}
+    data = orjson.dumps({"Records": [record, {**record, "eventName": "DescribeInstances"}]})
+    scan = scan_bytes(data, "f")
+    assert scan.texts == [orjson.dumps(record)]
+    back = pickle.loads(pickle.dumps(scan))
+    assert back.records == scan.records == [(0, record)] and back.ids == ["c"]
