@@ -92,9 +92,14 @@ class Collected:
         self.files += 1
         self.bytes += ref.size
         self.records_read += scan.read
-        self.bad.extend(scan.bad)
-        for value in scan.times:  # the file's range (`scan_bytes`)
-            self.saw_time(value)
+        if scan.bad:
+            self.bad.extend(scan.bad)
+        if scan.times:  # the file's range, to the second already (`scan_bytes`)
+            first, last = scan.times[0], scan.times[-1]
+            if self.first_time is None or first < self.first_time:
+                self.first_time = first
+            if self.last_time is None or last > self.last_time:
+                self.last_time = last
 
 
 @dataclass
