@@ -16,10 +16,13 @@ from hypothesis import strategies as st
 
 from engine import SUPPORTED_EVENTS
 from ingest.logfiles import (
+    _MARKS_MAX,
+    _SHARED,
     Scan,
     _scan_fast,
     _scan_full,
     _scan_usual,
+    _share,
     decompress,
     scan_bytes,
     time_range,
@@ -216,3 +219,10 @@ def test_cost_events_cross_as_their_json_text() -> None:
     assert scan.texts == [orjson.dumps(record)]
     back = pickle.loads(pickle.dumps(scan))
     assert back.records == scan.records == [(0, record)] and back.ids == ["c"]
+
+
+def test_the_shared_marks_stay_bounded() -> None:
+    # A file of made-up event names cannot grow the table of shared marks without end.
+    for number in range(_MARKS_MAX * 2 + 1):
+        assert _share(("x.amazonaws.com", f"Made{number}")) == ("x.amazonaws.com", f"Made{number}")
+    assert len(_SHARED) <= _MARKS_MAX
