@@ -15,18 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import SUPPORTED_EVENTS
-from ingest.logfiles import (
-    _MARKS_MAX,
-    _SHARED,
-    Scan,
-    _scan_fast,
-    _scan_full,
-    _scan_usual,
-    _share,
-    decompress,
-    scan_bytes,
-    time_range,
-)
+from ingest._heads import _MARKS_MAX, _SHARED, Scan, _scan_fast, _scan_usual, _share, time_range
+from ingest.logfiles import _scan_full, decompress, scan_bytes
 from tests.fixtures import CLOUDTRAIL
 
 FIXTURES = sorted(CLOUDTRAIL.rglob("*.json"))
