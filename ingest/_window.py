@@ -16,6 +16,7 @@ import heapq
 from collections import deque
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 from typing import Any
 
 # (eventTime, file order key, index in file, sequence, record): ties fall back to the order a
@@ -24,11 +25,11 @@ Mark = Mapping[str, Any] | tuple[str, str]
 _Entry = tuple[str, tuple[Any, ...], int, int, str, Mapping[str, Any]]
 
 
-def shift(stamp: str, delta: timedelta) -> str:
-    """`delta` away from `stamp` (an eventTime), as "YYYY-MM-DDTHH:MM:SS" without the zone: an
-    eventTime in that second ("…SSZ", "…SS.123Z") compares greater, earlier ones smaller."""
+def shifts(stamp: str, *deltas: timedelta) -> list[str]:
+    """Each `delta` away from `stamp` (an eventTime), as "YYYY-MM-DDTHH:MM:SS" without the zone:
+    an eventTime in that second ("…SSZ", "…SS.123Z") compares greater, earlier ones smaller."""
     when = datetime.fromisoformat(stamp).astimezone(UTC).replace(tzinfo=None)
-    return (when + delta).isoformat(timespec="seconds")
+    return [(when + delta).isoformat(timespec="seconds") for delta in deltas]
 
 
 class Window:
@@ -41,7 +42,7 @@ class Window:
         self._heap: list[_Entry] = []
         self._seen: dict[str, Mark] = {}
         self._released: deque[tuple[str, str]] = deque()
-        self._others: deque[tuple[str, str]] = deque()
+        self._others: deque[tuple[str, list[str]]] = deque()  # (delivered, a file's new ids)
         self._last: tuple[str, tuple[Any, ...], int] | None = None
         self._sequence = 0
         self._delivered: str | None = None
@@ -58,9 +59,10 @@ class Window:
         return self._seen
 
     def note(self, event_ids: list[str], delivered: str | None) -> None:
-        """Remember non-cost records' eventIDs until their file is `late` × 2 in the past."""
-        if delivered is not None:
-            self._others.extend((delivered, event_id) for event_id in event_ids)
+        """Remember non-cost records' eventIDs until their file is `late` × 2 in the past (the
+        list is kept as it is, not copied)."""
+        if delivered is not None and event_ids:
+            self._others.append((delivered, event_ids))
 
     def hold(
         self,
@@ -80,19 +82,19 @@ class Window:
         if delivered is None or delivered == self._delivered:
             return
         self._delivered = delivered
-        watermark = shift(delivered, -self.late)
+        watermark, forget = shifts(delivered, -self.late, -2 * self.late)
         heap = self._heap
         while heap and heap[0][0] < watermark:
             yield self._release(heapq.heappop(heap))
-        forget = shift(delivered, -2 * self.late)
         released = self._released
         while released and released[0][0] < forget:
             event_id = released.popleft()[1]
             self._seen.pop(event_id, None)
             self.forgotten.append(event_id)
-        others = self._others
+        others, seen = self._others, self._seen
         while others and others[0][0] < forget:
-            self._seen.pop(others.popleft()[1], None)
+            # Each id of the batch was new when noted: forgotten in C, the map run to its end.
+            deque(map(seen.pop, others.popleft()[1], repeat(None)), maxlen=0)
 
     def drain(self) -> Iterator[Mapping[str, Any]]:
         """Release everything still held, in order (the end of the input)."""

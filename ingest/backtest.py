@@ -5,24 +5,23 @@ from a cold start with in-memory state. Memory follows the window, not the archi
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine import DEFAULT_THRESHOLDS, PARSERS_KEYS, CostEvent, Skipped, Thresholds, Verdict
 from engine.errors import NormalizeError
-from engine.models import COST_INCREASING
 from engine.normalize import derived_event_id, record_digest
 from engine.records import looks_like_record
+from ingest._replay import FEED_BATCH, Tally, _Replay
 from ingest._window import Mark, Window
 from ingest.layout import Filters, LogRef
-from ingest.logfiles import BadInput, Other, Scan
-from ingest.memory import MemoryStore
-from ingest.processor import EventProcessor
+from ingest.logfiles import BadInput, Scan
 from ingest.sources import Sources
 from pricing import Catalogue
 
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
     from ingest.s3logs import S3Reader
 
 DEFAULT_WINDOW = timedelta(hours=2)
-EXPIRY_EVERY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,41 +88,14 @@ class Collected:
         self.files += 1
         self.bytes += ref.size
         self.records_read += scan.read
-        self.bad.extend(scan.bad)
-        for value in scan.time_range():
-            self.saw_time(value)
-
-
-@dataclass
-class Tally:
-    """Running counts of the processed records (what the summary prints)."""
-
-    cost_events: int = 0
-    starting: int = 0
-    priced: int = 0
-    skipped: int = 0
-    reasons: Counter[str] = field(default_factory=Counter)
-    severities: Counter[str] = field(default_factory=Counter)
-    first_event: datetime | None = None
-    last_event: datetime | None = None
-
-    def event(self, event: CostEvent) -> None:
-        """Count a scored cost event."""
-        self.cost_events += 1
-        # A $0 change (a Lambda configuration update) starts no spending.
-        if event.action in COST_INCREASING and event.estimated_hourly_cost != 0:
-            self.starting += 1
-            self.priced += event.estimated_hourly_cost is not None
-        if event.anomaly:
-            self.severities[event.anomaly.severity] += 1
-        when = event.event_time
-        self.first_event = when if self.first_event is None else min(self.first_event, when)
-        self.last_event = when if self.last_event is None else max(self.last_event, when)
-
-    def skip(self, skipped: Skipped) -> None:
-        """Count a skipped record."""
-        self.skipped += 1
-        self.reasons["malformed" if skipped.malformed else "failed call"] += 1
+        if scan.bad:
+            self.bad.extend(scan.bad)
+        if scan.times:  # the file's range, to the second already (`scan_bytes`)
+            first, last = scan.times[0], scan.times[-1]
+            if self.first_time is None or first < self.first_time:
+                self.first_time = first
+            if self.last_time is None or last > self.last_time:
+                self.last_time = last
 
 
 def _stamp(when: datetime | None) -> str | None:
@@ -206,12 +177,14 @@ def _names(record: Mapping[str, Any]) -> tuple[str, str]:
     return record["eventSource"], record["eventName"]
 
 
-def _take_others(others: list[Other], ref: LogRef, out: Collected, window: Window) -> None:
-    """Records that are not cost events, a run of them: each counted once, or as a duplicate or
-    conflict. The one loop every record of the archive goes through: kept tight."""
+def _take_others(
+    ids: list[str], marks: list[tuple[str, str]], ref: LogRef, out: Collected, window: Window
+) -> None:
+    """Records that are not cost events, a run of them in file order: each counted once, or as
+    a duplicate or conflict."""
     seen = window.seen
     new: list[str] = []
-    for event_id, mark in others:
+    for event_id, mark in zip(ids, marks, strict=True):
         first = seen.setdefault(event_id, mark)
         if first is mark:
             new.append(event_id)
@@ -223,19 +196,56 @@ def _take_others(others: list[Other], ref: LogRef, out: Collected, window: Windo
     window.note(new, ref.delivered)
 
 
+def _kept_ids(scan: Scan) -> set[str]:
+    """The eventIDs `_take` would give the records the scan kept (where it gives one)."""
+    found: set[str] = set()
+    for _, raw in scan.records:
+        if looks_like_record(raw):
+            try:
+                found.add(_event_id(raw))
+            except NormalizeError:
+                continue
+    return found
+
+
+def _others_at_once(scan: Scan, ref: LogRef, out: Collected, window: Window) -> bool:
+    """The usual file: every non-cost record's eventID new, to the window and to this file, and
+    none shared with a record the scan kept. Then the order they are taken in changes nothing,
+    and they are taken in C (a dict update): no Python code runs per record. False (nothing
+    taken) otherwise: the caller takes the file record by record."""
+    ids, seen = scan.ids, window.seen
+    if not seen.keys().isdisjoint(ids):
+        return False
+    if scan.records and not _kept_ids(scan).isdisjoint(ids):
+        return False
+    size = len(seen)
+    seen.update(zip(ids, scan.marks, strict=True))
+    if len(seen) - size != len(ids):  # an eventID twice in this file: undo, take it in order
+        for event_id in ids:
+            seen.pop(event_id, None)
+        return False
+    out.not_cost += len(ids)
+    window.note(ids, ref.delivered)
+    return True
+
+
 def _take_scan(scan: Scan, ref: LogRef, out: Collected, window: Window) -> None:
-    """One file's records in file order, runs of non-cost records in one go."""
-    run: list[Other] = []
-    for index, raw in scan.records:
-        if raw.__class__ is Other:
-            run.append(raw)
-            continue
-        if run:
-            _take_others(run, ref, out, window)
-            run = []
+    """One file's records: the non-cost ones at once when that is the same as in file order
+    (`_others_at_once`), else in file order, runs of non-cost records in one go."""
+    if _others_at_once(scan, ref, out, window):
+        for index, raw in scan.records:
+            _take(raw, index, ref, out, window)
+        return
+    ids, marks = scan.ids, scan.marks
+    start = 0
+    for number, (index, raw) in enumerate(scan.records):
+        end = index - number  # the non-cost records before this one in the file
+        if end > start:
+            _take_others(ids[start:end], marks[start:end], ref, out, window)
+            start = end
         _take(raw, index, ref, out, window)
-    if run:
-        _take_others(run, ref, out, window)
+    if start < len(ids):
+        _take_others(ids[start:], marks[start:], ref, out, window)
 
 
 def _take(raw: Any, index: int, ref: LogRef, out: Collected, window: Window) -> None:
@@ -263,56 +273,6 @@ def _take(raw: Any, index: int, ref: LogRef, out: Collected, window: Window) -> 
         out.conflicts.append(_conflict(event_id, first, record))
 
 
-class _EventClock:
-    """The backtest's clock: the time of the record being processed."""
-
-    def __init__(self) -> None:
-        self.now = datetime(1970, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-class _Replay:
-    """Records, in order, through the service's processor over in-memory state."""
-
-    def __init__(self, catalogue: Catalogue, thresholds: Thresholds, options: Options) -> None:
-        self.clock = _EventClock()
-        self.store = MemoryStore()
-        self.processor = EventProcessor(self.store, catalogue, self.clock, thresholds)
-        self.options = options
-        self.tally = Tally()
-        self.events: list[CostEvent] = []
-        self.skipped: list[Skipped] = []
-        self.verdicts: dict[str, Verdict] = {}
-        self._next_expiry = self.clock.now
-
-    def forget(self, event_ids: list[str]) -> None:
-        """Per-event state past the window; once a day of event time, expired ended resources."""
-        self.store.forget(event_ids)
-        if self.clock.now >= self._next_expiry:
-            self.store.resources.expire(self.clock.now)
-            self._next_expiry = self.clock.now + EXPIRY_EVERY
-
-    async def feed(self, raw: Mapping[str, Any]) -> None:
-        """Process one record."""
-        result, verdict = await self.processor.process(raw)
-        keep = self.options.keep
-        if isinstance(result, Skipped):
-            self.tally.skip(result)
-            if keep:
-                self.skipped.append(result)
-            return
-        self.clock.now = max(self.clock.now, result.event_time)
-        self.tally.event(result)
-        if self.options.on_event is not None:
-            self.options.on_event(result)
-        if keep:
-            self.events.append(result)
-            if verdict is not None:
-                self.verdicts[result.event_id] = verdict
-
-
 async def _run(
     paths: list[str], replay: _Replay, options: Options, progress: Progress | None
 ) -> Collected:
@@ -323,10 +283,12 @@ async def _run(
             out.add(ref, scan)
             _take_scan(scan, ref, out, window)
             for record in window.advance(ref.delivered):
-                await replay.feed(record)
+                replay.queue(record)
             if window.forgotten:
-                replay.forget(window.forgotten)
+                replay.queue_forget(window.forgotten)
                 window.forgotten = []
+            if replay.queued_records >= FEED_BATCH:
+                await replay.flush()
             if progress:
                 progress(
                     Stats(
@@ -338,11 +300,33 @@ async def _run(
                     )
                 )
         for record in window.drain():
-            await replay.feed(record)
+            replay.queue(record)
+        await replay.flush()
         out.bad.extend(sources.missing)
     out.late, out.held_peak = window.late_records, window.peak
     out.events_remembered = len(replay.store.events)
     return out
+
+
+YOUNG_OBJECTS = 10_000  # the collector's first threshold during a run (Python's default: 700)
+
+
+@contextmanager
+def _quiet_collector() -> Iterator[None]:
+    """The objects alive when the run starts (modules, the price catalogue) are never garbage,
+    yet each full collection would walk them: about 0.1 s a time with the catalogue loaded. So
+    they are frozen for the run (`gc.freeze`; `gc.unfreeze` after it, which would also thaw
+    what a caller froze: none does), and the young generation is collected after 10,000 new
+    objects instead of 700: the run's objects die young or live for the run, and collecting
+    them costs more than it finds."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(YOUNG_OBJECTS, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 async def backtest(
@@ -356,7 +340,8 @@ async def backtest(
     started = time.perf_counter()
     chosen = options or Options()
     replay = _Replay(catalogue, thresholds or DEFAULT_THRESHOLDS, chosen)
-    collected = await _run([str(p) for p in paths], replay, chosen, progress)
+    with _quiet_collector():
+        collected = await _run([str(p) for p in paths], replay, chosen, progress)
     seconds = time.perf_counter() - started
     return BacktestResult(
         replay.events, replay.skipped, replay.verdicts, collected, seconds, replay.tally

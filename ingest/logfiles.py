@@ -8,17 +8,17 @@ import gzip
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
-import msgspec
 import orjson
 from isal import isal_zlib
 from isal.igzip_lib import IsalError
 
-from engine import PARSERS_KEYS, iter_records
+from engine import iter_records
 from ingest import athena
+from ingest._heads import Scan, _other, _scan_fast, _scan_usual, time_range
 
 SUFFIXES = (".json.gz", ".json", ".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".gz")
 GZIP_MAGIC = b"\x1f\x8b"
@@ -117,67 +117,7 @@ def read_records(path: Path) -> Iterator[Any]:
             yield from iter_records(document)
 
 
-# ---- the fast path: find the cost-relevant records before parsing them ----------------------
-
-
-class _File(msgspec.Struct):
-    """A CloudTrail log file as S3 delivers it; each record kept as its raw bytes."""
-
-    Records: list[msgspec.Raw]
-
-
-class _Head(msgspec.Struct):
-    """The fields the prefilter reads; msgspec skips the rest without building it."""
-
-    eventName: Any = None  # noqa: N815 (CloudTrail's field names)
-    eventSource: Any = None  # noqa: N815
-    eventTime: Any = None  # noqa: N815
-    eventID: Any = None  # noqa: N815
-
-
-class _Heads(msgspec.Struct):
-    """A log file read as heads only: one pass in C, nothing built but four fields a record."""
-
-    Records: list[_Head]
-
-
-_FILE = msgspec.json.Decoder(_File)
-_HEADS = msgspec.json.Decoder(_Heads)
-
-
-def _second(value: str) -> tuple[str, str]:
-    return value[:10], value[11:19]
-
-
-class Other(NamedTuple):
-    """A valid CloudTrail record that is not a cost event: only what de-duplication needs."""
-
-    event_id: str
-    mark: tuple[str, str]  # (eventSource, eventName)
-
-
-@dataclass(slots=True)
-class Scan:
-    """One file read: with their index in the file, the records the backtest must look at and,
-    for the others (valid records that are not cost events), their eventID and name."""
-
-    records: list[tuple[int, Any]] = field(default_factory=list)
-    read: int = 0
-    times: list[str] = field(default_factory=list)
-    bad: list[BadInput] = field(default_factory=list)
-
-    def time_range(self) -> tuple[str, ...]:
-        """The earliest and latest well-formed eventTime among the counted records."""
-        valid = [t for t in self.times if len(t) >= 19 and t[4] == "-"]  # noqa: PLR2004
-        if not valid:
-            return ()
-        return min(valid, key=_second), max(valid, key=_second)
-
-    def other(self, index: int, item: Other, event_time: object) -> None:
-        """Keep a record that is not a cost event by its id; remember its time for the range."""
-        self.records.append((index, item))
-        if isinstance(event_time, str):
-            self.times.append(event_time)
+# ---- the fast path: find the cost-relevant records before parsing them (`_heads`) -----------
 
 
 def decompress(data: bytes) -> bytes:
@@ -196,50 +136,6 @@ def decompress(data: bytes) -> bytes:
     return plain
 
 
-def _other(source: object, name: object, event_id: object) -> Other | None:
-    """The record by its id when it is a valid record that is not a cost event, else None."""
-    if not isinstance(source, str) or not isinstance(name, str) or (source, name) in PARSERS_KEYS:
-        return None
-    if not isinstance(event_id, str) or not event_id:
-        return None  # its id is derived from the whole record: the full path does that
-    return Other(event_id, (source, name))
-
-
-def _other_record(raw: Any) -> Other | None:
-    if not isinstance(raw, dict):
-        return None
-    return _other(raw.get("eventSource"), raw.get("eventName"), raw.get("eventID"))
-
-
-def _scan_fast(data: bytes, out: Scan) -> bool:
-    """`{"Records": [...]}`: read only each record's head; parse fully only the cost events.
-
-    False when the file is not in that shape (a record that is not an object, or one orjson
-    would reject): the caller then reads it the full way, so nothing differs but the speed.
-    """
-    try:
-        heads = _HEADS.decode(data).Records
-    except msgspec.DecodeError:
-        return False
-    raws: list[msgspec.Raw] | None = None
-    records, times = out.records, out.times
-    for index, head in enumerate(heads):
-        other = _other(head.eventSource, head.eventName, head.eventID)
-        if other is not None:
-            records.append((index, other))
-            if isinstance(head.eventTime, str):
-                times.append(head.eventTime)
-            continue
-        if raws is None:
-            raws = _FILE.decode(data).Records
-        try:
-            records.append((index, orjson.loads(bytes(raws[index]))))
-        except orjson.JSONDecodeError:
-            return False
-    out.read += len(heads)
-    return True
-
-
 def _scan_full(data: bytes, source: str, out: Scan) -> None:
     index = 0
     for document in parse_documents(data, source):
@@ -254,11 +150,13 @@ def _scan_full(data: bytes, source: str, out: Scan) -> None:
 
 def _classify(raw: Any, index: int, out: Scan) -> None:
     out.read += 1
-    other = _other_record(raw)
-    if other is not None:
-        out.other(index, other, raw.get("eventTime"))
-    else:
+    mark = None
+    if isinstance(raw, dict):
+        mark = _other(raw.get("eventSource"), raw.get("eventName"), raw.get("eventID"))
+    if mark is None:
         out.records.append((index, raw))
+    else:
+        out.other(raw["eventID"], mark, raw.get("eventTime"))
 
 
 def _scan_csv(data: bytes, source: str, out: Scan) -> None:
@@ -280,19 +178,31 @@ def scan_bytes(data: bytes, source: str) -> Scan:
         return out
     if source.endswith(CSV_SUFFIXES):
         _scan_csv(plain, source, out)
-    elif not _scan_fast(plain, out):
+    elif not _scan_usual(plain, out):
         out = Scan()
-        _scan_full(plain, source, out)
-    out.times = list(out.time_range())  # two strings travel back from a worker, not thousands
+        if not _scan_fast(plain, out):
+            out = Scan()
+            _scan_full(plain, source, out)
+    out.times = time_range(out.times)  # two strings travel back from a worker, not thousands
     return out
 
 
-def scan_file(path: Path) -> Scan:
+def scan_files(names: list[str]) -> list[Scan]:
+    """`scan_file` of several files: one round trip to a worker process for all of them."""
+    return [scan_file(name) for name in names]
+
+
+def scan_file(path: str | Path) -> Scan:
     """`scan_bytes` of a file on disk (or stdin for '-')."""
+    name = str(path)
     try:
-        data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        if name == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(name, "rb") as file:
+                data = file.read()
     except OSError as exc:
         out = Scan()
-        out.bad.append(BadInput(str(path), f"cannot read: {exc}"))
+        out.bad.append(BadInput(name, f"cannot read: {exc}"))
         return out
-    return scan_bytes(data, str(path))
+    return scan_bytes(data, name)

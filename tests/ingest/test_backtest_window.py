@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -79,11 +80,24 @@ def test_a_season_with_expired_resources_scores_as_with_a_full_sort(tmp_path: Pa
 
 
 @pytest.mark.slow
-def test_process_pool_gives_the_same_verdicts(tmp_path: Path) -> None:
-    write(Config(days=7, seed=5, accounts=2), CataloguePrices(), tmp_path)
+@pytest.mark.parametrize(("noise", "pooled"), [(0.99, True), (0.9, False)])
+def test_process_pool_gives_the_same_verdicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, noise: float, pooled: bool
+) -> None:
+    # Quiet logs are read in a pool; with 10 % cost events the engine bounds the run: no pool.
+    write(Config(days=7, seed=5, accounts=2, noise_ratio=noise), CataloguePrices(), tmp_path)
     paths = [str(tmp_path / "AWSLogs")]
+    started: list[int] = []
+
+    class Pool(ProcessPoolExecutor):
+        def __init__(self, workers: int, **kwargs: Any) -> None:
+            started.append(workers)
+            super().__init__(workers, **kwargs)
+
+    monkeypatch.setattr("ingest.sources.ProcessPoolExecutor", Pool)
     one = run_backtest(paths, CATALOGUE, options=Options(workers=1))
     two = run_backtest(paths, CATALOGUE, options=Options(workers=2))
+    assert started == ([2] if pooled else [])
     assert _outcome(one.events) == _outcome(two.events)
     assert one.summary() | {"seconds": 0} == two.summary() | {"seconds": 0}
 
@@ -192,3 +206,29 @@ def test_per_event_state_follows_the_window_not_the_archive(tmp_path: Path) -> N
     assert result.summary()["costEvents"] == 48
     # The last two windows' events at most, whatever the archive's length.
     assert result.collected.events_remembered <= 4
+
+
+def test_the_processor_gets_the_same_calls_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Records and forgetting are queued and run a batch at a time: the same calls, same order.
+    def calls(batch: int) -> list[Any]:
+        seen: list[Any] = []
+        feed, forget = _Replay.feed, _Replay.forget
+
+        async def feeding(self: _Replay, raw: Any) -> None:
+            seen.append(("feed", raw["eventID"], self.tally.cost_events))
+            await feed(self, raw)
+
+        def forgetting(self: _Replay, event_ids: list[str]) -> None:
+            seen.append(("forget", list(event_ids), self.tally.cost_events))
+            forget(self, event_ids)
+
+        with monkeypatch.context() as patch:
+            patch.setattr("ingest.backtest.FEED_BATCH", batch)
+            patch.setattr(_Replay, "feed", feeding)
+            patch.setattr(_Replay, "forget", forgetting)
+            run_backtest([SAMPLES], CATALOGUE, options=Options(window=timedelta(minutes=10)))
+        return seen
+
+    one = calls(1)
+    assert any(call[0] == "forget" for call in one)
+    assert calls(64) == one == calls(10_000)
