@@ -7,9 +7,9 @@ real trail (Describe*, Get*, AssumeRole, …) costs one dict lookup.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 from pydantic import ValidationError
@@ -23,6 +23,8 @@ from engine.models import CostEvent, PricingKey, PricingModel, Skipped
 from engine.parsers import PARSERS, Draft, NotCost
 from engine.records import CloudTrailRecord, looks_like_record, parse_record
 from pricing import Catalogue
+
+_T = TypeVar("_T")
 
 # Shapes a parser may meet in a record that is valid JSON but not what the API documents.
 _SHAPE_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError)
@@ -116,10 +118,15 @@ def _text(value: Any, limit: int) -> str | None:
     return value[:limit] if isinstance(value, str) and value else None
 
 
-def normalize_record(
-    raw: Any, catalogue: Catalogue, context: ResourceContext | None = None
-) -> CostEvent | Skipped:
-    """One CloudTrail record to a priced CostEvent, or Skipped saying why; never raises."""
+class Prepared(NamedTuple):
+    """A cost record parsed and its draft made, before the context and the catalogue are used."""
+
+    record: CloudTrailRecord
+    draft: Draft
+
+
+def prepare_record(raw: Any) -> Prepared | Skipped:
+    """The first half of `normalize_record`: check, parse and draft (no context, no prices)."""
     if not looks_like_record(raw):
         return _skipped(raw, "not a CloudTrail record: no eventName/eventSource", malformed=True)
     parser = PARSERS.get((raw["eventSource"], raw["eventName"]))
@@ -127,19 +134,49 @@ def normalize_record(
         failed = raw.get("errorCode")
         suffix = f" (and the call failed: {failed})" if isinstance(failed, str) else ""
         return _skipped(raw, f"not a cost event: {raw['eventSource']} {raw['eventName']}{suffix}")
+    return _guarded(raw, lambda: _prepare(raw, parser))
+
+
+def _prepare(raw: Mapping[str, Any], parser: Any) -> Prepared | Skipped:
+    rec = parse_record(raw)
+    if rec.error_code:
+        return _skipped(raw, f"failed call ({rec.error_code}): nothing was started")
+    draft = _draft(parser, rec)
+    if isinstance(draft, NotCost):
+        return _skipped(raw, draft.reason)
+    return Prepared(rec, draft)
+
+
+def finish_record(
+    raw: Any, prepared: Prepared, catalogue: Catalogue, context: ResourceContext | None = None
+) -> CostEvent | Skipped:
+    """The second half: sizes from the context, the price, the CostEvent. Run it again with
+    another context to reprice a record without parsing it twice (ingest.processor.reprice)."""
+    rec, draft = prepared
+    return _guarded(
+        raw,
+        lambda: _event(raw, rec, resolve(draft, rec.account_id or "", rec.aws_region, context),
+                       catalogue),
+    )  # fmt: skip
+
+
+def _guarded(raw: Any, step: Callable[[], _T]) -> _T | Skipped:
+    """`step()`, or Skipped (malformed) saying what in the record made it fail."""
     try:
-        rec = parse_record(raw)
-        if rec.error_code:
-            return _skipped(raw, f"failed call ({rec.error_code}): nothing was started")
-        draft = _draft(parser, rec)
-        if isinstance(draft, NotCost):
-            return _skipped(raw, draft.reason)
-        account = rec.account_id or ""
-        draft = resolve(draft, account, rec.aws_region, context)
-        return _event(raw, rec, draft, catalogue)
+        return step()
     except NormalizeError as exc:
         return _skipped(raw, exc.reason, malformed=True)
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem["loc"])
         return _skipped(raw, f"unusable value for {where}: {problem['msg']}", malformed=True)
+
+
+def normalize_record(
+    raw: Any, catalogue: Catalogue, context: ResourceContext | None = None
+) -> CostEvent | Skipped:
+    """One CloudTrail record to a priced CostEvent, or Skipped saying why; never raises."""
+    prepared = prepare_record(raw)
+    if isinstance(prepared, Skipped):
+        return prepared
+    return finish_record(raw, prepared, catalogue, context)

@@ -91,7 +91,7 @@ def minutes_span(m: float) -> timedelta:
     return timedelta(minutes=m)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def network_of(source: str | None) -> str | None:
     """The network a call came from: an IPv4 /16, an IPv6 /32, or the AWS service's name."""
     if not source:
@@ -124,7 +124,7 @@ _AGENT_MARKERS = (
 )
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def agent_family(user_agent: str | None) -> str | None:
     """The client family of a user agent (aws-cli, boto3, terraform, console, browser, …)."""
     if not user_agent:

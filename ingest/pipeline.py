@@ -198,15 +198,15 @@ class Pipeline:
     async def _record(self, raw: Any) -> str | None:
         """Process one record; the reason it is malformed, or None when it is handled."""
         self.stats.records += 1
-        first, asked = normalize(raw, self.catalogue)
-        if isinstance(first, Skipped):
-            return self._skipped(first)
-        if not first.account_id:
+        first = normalize(raw, self.catalogue)
+        if isinstance(first.event, Skipped):
+            return self._skipped(first.event)
+        if not first.event.account_id:
             return "no account id in the record (userIdentity.accountId / recipientAccountId)"
-        tenant = await self._tenant(first)
+        tenant = await self._tenant(first.event)
         if tenant is None:
             return None
-        event = await reprice(tenant, raw, first, asked, self.catalogue, self.store.resources)
+        event = await reprice(tenant, raw, first, self.catalogue, self.store.resources)
         digest = record_digest(raw)
         try:
             conflict = (await self._steps.run(tenant, event, digest)).conflict

@@ -1,7 +1,8 @@
 """The one event processor: normalise (priced from the inventory), then the durable steps.
 
     normalize(raw)          record -> CostEvent, remembering which resources it asked about
-    reprice(...)            ask the inventory port for them, normalise again when it knows some
+    reprice(...)            ask the inventory port for them, price again when it knows some
+                            (from the parsed draft: the record is not parsed twice)
     EventSteps.run(...)     claim -> score -> learn -> record -> track -> done (ingest.steps)
 
 The service (`ingest.pipeline.Pipeline`) runs these per SQS message over MongoDB; the backtest
@@ -13,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from engine import CostEvent, KnownResource, Skipped, Thresholds, Verdict, normalize_record
+from engine import CostEvent, KnownResource, Skipped, Thresholds, Verdict
 from engine.detectors import DETECTORS
+from engine.normalize import Prepared, finish_record, prepare_record
 from engine.thresholds import DEFAULT_THRESHOLDS
 from ingest.steps import EventSteps, StepPorts, SwitchPort
 from pricing import Catalogue
@@ -60,24 +62,37 @@ class InventoryPort(Protocol):
         ...
 
 
-def normalize(raw: Any, catalogue: Catalogue) -> tuple[CostEvent | Skipped, list[ResourceKey]]:
+class Normalized(NamedTuple):
+    """A record normalised without inventory: the event (or why not), what it asked about, and
+    the parsed draft `reprice` prices again when the inventory knows some of it."""
+
+    event: CostEvent | Skipped
+    asked: list[ResourceKey]
+    prepared: Prepared | None = None
+
+
+def normalize(raw: Any, catalogue: Catalogue) -> Normalized:
     """The record normalised without inventory, and the resources it asked about."""
+    prepared = prepare_record(raw)
+    if isinstance(prepared, Skipped):
+        return Normalized(prepared, [])
     recording = _Recording()
-    return normalize_record(raw, catalogue, recording), recording.asked
+    return Normalized(finish_record(raw, prepared, catalogue, recording), recording.asked, prepared)
 
 
 async def reprice(
-    tenant: str, raw: Any, first: CostEvent, asked: list[ResourceKey], catalogue: Catalogue,
-    inventory: InventoryPort,
-) -> CostEvent:  # fmt: skip
+    tenant: str, raw: Any, first: Normalized, catalogue: Catalogue, inventory: InventoryPort
+) -> CostEvent:
     """The event priced with what the inventory knows (a stored copy wins later anyway)."""
-    if not asked:
-        return first
-    found = await inventory.known(tenant, asked)
+    event = first.event
+    assert isinstance(event, CostEvent)  # noqa: S101 - callers reprice cost events only
+    if not first.asked or first.prepared is None:
+        return event
+    found = await inventory.known(tenant, first.asked)
     if not found:
-        return first
-    again = normalize_record(raw, catalogue, _Known(found))
-    return again if isinstance(again, CostEvent) else first
+        return event
+    again = finish_record(raw, first.prepared, catalogue, _Known(found))
+    return again if isinstance(again, CostEvent) else event
 
 
 class EventProcessor:
@@ -113,10 +128,10 @@ class EventProcessor:
 
     async def process(self, raw: Any) -> tuple[CostEvent | Skipped, Verdict | None]:
         """One record through the service's path: the event (anomaly filled) and its verdict."""
-        first, asked = normalize(raw, self.catalogue)
-        if isinstance(first, Skipped):
-            return first, None
-        event = await reprice(self.tenant, raw, first, asked, self.catalogue, self.ports.resources)
+        first = normalize(raw, self.catalogue)
+        if isinstance(first.event, Skipped):
+            return first.event, None
+        event = await reprice(self.tenant, raw, first, self.catalogue, self.ports.resources)
         verdict = (await self.steps.run(self.tenant, event)).verdict
         if verdict is not None and verdict.anomaly is not None:
             event = event.model_copy(update={"anomaly": verdict.anomaly})
