@@ -1,12 +1,14 @@
 """Backtest at archive scale: speed against bare parsing, the process pool, memory, S3.
 
-    python -m bench.backtest_bench speed [PATH] [--repeat 3]
+    python -m bench.backtest_bench speed [PATH] [--repeat 3] [--compiled]
     python -m bench.backtest_bench rss PATH            # peak RSS of one backtest, fresh process
     python -m bench.backtest_bench s3 [PATH] [--files 2000]
 
 Without PATH, `speed` and `s3` generate the scenario logs (30 days, 4 accounts, seed 1) first.
 `speed` prints CPU seconds of one process for the single-core figures (the machine is shared, CPU
-time is what the code costs) and wall seconds for the all-cores run.
+time is what the code costs) and wall seconds for the all-cores run. `--compiled` runs the same
+measurement from a copy of the checkout with the engine compiled (bench.compiled: the build
+`make wheel` ships, which a user's `dd0c-cost backtest` runs).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import compiled
 from bench.scenario_bench import generate
 from bench.speed import bare_parse, best_of
 from ingest._window import Window
@@ -189,7 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--compiled", action="store_true", help="measure the compiled engine")
     args = parser.parse_args(argv)
+    if args.compiled:
+        return _in_compiled_copy(args)
     if args.paths:
         _measure(args, args.paths)
         return 0
@@ -206,6 +212,17 @@ def _measure(args: argparse.Namespace, paths: list[str]) -> None:
         rss(paths)
     else:
         s3(paths, args.files)
+
+
+def _in_compiled_copy(args: argparse.Namespace) -> int:
+    """The same measurement, run from a compiled copy of the checkout (paths made absolute)."""
+    paths = [str(Path(path).resolve()) for path in args.paths]
+    rest = ["--repeat", str(args.repeat), "--files", str(args.files)]
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = compiled.build(Path(tmp) / "compiled")
+        print("== engine compiled (make wheel) ==", flush=True)
+        command = [sys.executable, "-m", "bench.backtest_bench", args.what, *paths, *rest]
+        return subprocess.run(command, cwd=copy, check=False).returncode
 
 
 def rss_in_fresh_process(paths: list[str]) -> str:

@@ -187,6 +187,12 @@ class MemoryAnomalies:
 
     def __init__(self) -> None:
         self.items: dict[str, StoredAnomaly] = {}
+        # Open (or snoozed) anomalies by (account, resource id), each with its creation rank:
+        # an ending event finds its anomalies without walking every one (the backtest keeps
+        # every open anomaly of the archive, so a walk grew with it).
+        self._open: dict[tuple[str, str], dict[str, int]] = {}
+        self._rank: dict[str, int] = {}  # creation order, the order a walk of `items` gave
+        self._next = 0
 
     async def create(
         self, tenant_id: str, event: CostEvent, anomaly: Anomaly, now: datetime
@@ -194,8 +200,24 @@ class MemoryAnomalies:
         """Record once."""
         if event.event_id in self.items:
             return False
-        self.items[event.event_id] = document_for(tenant_id, event, anomaly, now)
+        stored = document_for(tenant_id, event, anomaly, now)
+        self.items[event.event_id] = stored
+        self._rank[stored.id] = self._next
+        self._next += 1
+        if stored.status in OPEN:
+            self._index(stored, self._rank[stored.id])
         return True
+
+    def _index(self, stored: StoredAnomaly, rank: int | None) -> None:
+        """Add (rank) or remove (None) the anomaly in the open index."""
+        for resource_id in stored.resource_ids:
+            ranks = self._open.setdefault((stored.account_id, resource_id), {})
+            if rank is not None:
+                ranks[stored.id] = rank
+            else:
+                ranks.pop(stored.id, None)
+                if not ranks:
+                    del self._open[(stored.account_id, resource_id)]
 
     def forget(self, event_ids: list[str]) -> None:
         """Drop closed anomalies of events past the window (open ones stay: an end resolves
@@ -204,17 +226,17 @@ class MemoryAnomalies:
             found = self.items.get(event_id)
             if found is not None and found.status not in OPEN:
                 del self.items[event_id]
+                del self._rank[event_id]
 
     async def open_for_resources(
         self, tenant_id: str, account_id: str, resource_ids: list[str]
     ) -> list[StoredAnomaly]:
         """Open or snoozed anomalies of the account that name any of these resources."""
-        ids = set(resource_ids)
-        return [
-            a
-            for a in self.items.values()
-            if a.account_id == account_id and a.status in OPEN and ids & set(a.resource_ids)
-        ]
+        ranks: dict[str, int] = {}
+        for resource_id in resource_ids:
+            ranks.update(self._open.get((account_id, resource_id), {}))
+        found = (self.items.get(anomaly_id) for anomaly_id in sorted(ranks, key=ranks.__getitem__))
+        return [a for a in found if a is not None and a.status in OPEN]
 
     async def set_status(
         self, tenant_id: str, anomaly_id: str, status: Any, now: datetime, *, by: str | None = None
@@ -223,7 +245,12 @@ class MemoryAnomalies:
         found = self.items.get(anomaly_id)
         if found is None:
             return False
+        was_open = found.status in OPEN
         found.status, found.status_at, found.status_by = status, now, by
+        if was_open and status not in OPEN:
+            self._index(found, None)
+        elif status in OPEN and not was_open:
+            self._index(found, self._rank[found.id])
         return True
 
 
