@@ -26,7 +26,7 @@ from bench import compiled
 from bench.scenario_bench import generate
 from engine import Replay, scoring
 from ingest._fullsort import sorted_records
-from ingest.backtest import run_backtest
+from ingest.backtest import Options, run_backtest
 from ingest.logfiles import discover
 from pricing import load_catalogue
 
@@ -93,7 +93,9 @@ def report(paths: list[str], repeat: int, pure_only: bool = False) -> None:
     load_catalogue()
     records = bare_parse(files)
     bare = best_of(repeat, lambda: bare_parse(files))
-    full = best_of(repeat, lambda: run_backtest(paths, load_catalogue()))
+    # As `dd0c-cost backtest` runs: one process, the report streamed (nothing kept).
+    one = Options(workers=1, keep=False)
+    full = best_of(repeat, lambda: run_backtest(paths, load_catalogue(), options=one))
     events, engine_s = engine_rate(paths, repeat)
     print(f"input: {len(files)} files, {records:,} records, {events:,} cost events")
     print(f"bare gzip+orjson parse: {bare:.3f} s ({records / bare:,.0f} records/s)")
