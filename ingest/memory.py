@@ -27,6 +27,7 @@ class MemoryEvents:
 
     def __init__(self) -> None:
         self._docs: dict[str, StoredEvent] = {}
+        self._verdicts: dict[str, Verdict] = {}  # saved verdicts not yet turned into dicts
 
     async def claim(
         self, tenant_id: str, event: CostEvent, now: datetime, digest: str | None = None
@@ -34,6 +35,8 @@ class MemoryEvents:
         """Store the event, or find it (a duplicate; a conflict when the digests differ)."""
         found = self._docs.get(event.event_id)
         if found is not None:
+            if event.event_id in self._verdicts:
+                self._stored(found)
             differs = None not in (digest, found.digest) and digest != found.digest
             return Claim(found, new=False, conflict=differs)
         doc = StoredEvent(
@@ -53,11 +56,19 @@ class MemoryEvents:
         """Keep the first verdict (stored as MongoDB stores it; that round trip is lossless,
         which tests/ingest/test_pipeline.py checks against the real store path)."""
         doc = self._docs[event_id]
-        if doc.verdict is None:
-            doc.verdict = verdict_to_dict(verdict)
+        if doc.verdict is None and event_id not in self._verdicts:
+            self._verdicts[event_id] = verdict  # as a dict only if a duplicate claims it
             doc.step = max(doc.step, int(Step.SCORED))
             return verdict
-        return verdict_from_dict(doc.verdict)
+        return verdict_from_dict(self._stored(doc))
+
+    def _stored(self, doc: StoredEvent) -> dict[str, Any]:
+        """The document's verdict as MongoDB stores it, converted when first needed."""
+        kept = self._verdicts.pop(doc.id, None)
+        if kept is not None:
+            doc.verdict = verdict_to_dict(kept)
+        assert doc.verdict is not None  # noqa: S101 - only called for a scored event
+        return doc.verdict
 
     async def advance(self, tenant_id: str, event_id: str, step: Step) -> None:
         """Record a durable step."""
@@ -68,6 +79,7 @@ class MemoryEvents:
         """Drop finished events no duplicate can reach any more (the backtest's window)."""
         for event_id in event_ids:
             self._docs.pop(event_id, None)
+            self._verdicts.pop(event_id, None)
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -129,6 +141,16 @@ def _set_on(doc: dict[str, Any], update: dict[str, Any], new: bool) -> None:
         doc.update(update.get("$setOnInsert", {}))
 
 
+def _known(doc: dict[str, Any]) -> KnownResource:
+    """`LiveResource.from_mongo(doc).known()` without validating the document again: it holds
+    only what `update_for` wrote, already of the right types (tests/ingest/test_memory.py)."""
+    get = doc.get
+    return KnownResource(
+        get("size"), get("os"), get("engine"), get("multiAz", False), get("memoryMb"),
+        get("architecture"), get("unitHourlyCost"), get("quantity"),
+    )  # fmt: skip
+
+
 class MemoryResources:
     """The live inventory: the same update documents as MongoDB, applied to dicts."""
 
@@ -163,6 +185,14 @@ class MemoryResources:
     def _live(self, key: ResourceKey) -> LiveResource | None:
         doc = self._docs.get(key)
         return LiveResource.from_mongo(doc) if doc is not None else None
+
+    def lookup(
+        self, account_id: str, region: str, resource_type: str, resource_id: str
+    ) -> KnownResource | None:
+        """What `known` answers for one resource, at once (`ingest.processor.LocalInventory`:
+        the processor asks while it prices, instead of pricing a record again)."""
+        doc = self._docs.get((account_id, region, resource_type, resource_id))
+        return None if doc is None or doc.get("state") == "ended" else _known(doc)
 
     async def known(
         self, tenant_id: str, keys: list[ResourceKey]
