@@ -27,9 +27,22 @@ _Entry = tuple[str, tuple[Any, ...], int, int, str, Mapping[str, Any]]
 
 def shifts(stamp: str, *deltas: timedelta) -> list[str]:
     """Each `delta` away from `stamp` (an eventTime), as "YYYY-MM-DDTHH:MM:SS" without the zone:
-    an eventTime in that second ("…SSZ", "…SS.123Z") compares greater, earlier ones smaller."""
-    when = datetime.fromisoformat(stamp).astimezone(UTC).replace(tzinfo=None)
-    return [(when + delta).isoformat(timespec="seconds") for delta in deltas]
+    an eventTime in that second ("…SSZ", "…SS.123Z") compares greater, earlier ones smaller.
+
+    It runs once a file, so the usual stamp (UTC, as a file name's delivery time) is read
+    without its "Z" and without a zone conversion, and the format's arguments are passed by
+    position (keywords cost about as much as the format); any other stamp the general way."""
+    try:
+        when = _parse(stamp[:-1]) if stamp[-1:] == "Z" else None
+    except ValueError:
+        when = None  # the general way reads it, or raises its own error
+    if when is None or when.tzinfo is not None:
+        when = _parse(stamp).astimezone(UTC).replace(tzinfo=None)
+    return [_format(when + delta, "T", "seconds") for delta in deltas]
+
+
+_parse = datetime.fromisoformat
+_format = datetime.isoformat
 
 
 class Window:

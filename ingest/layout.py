@@ -79,11 +79,6 @@ def ref(name: str, root: int, size: int = 0) -> LogRef:
     return LogRef(name, (root, *name.split("/")), delivered_at(name), size)
 
 
-def _at(item: LogRef, fraction: float) -> LogRef:
-    """The same file with its place in the listing (`dataclasses.replace` costs more)."""
-    return LogRef(item.name, item.order, item.delivered, item.size, fraction)
-
-
 def delivery_order(refs: Iterable[LogRef]) -> list[LogRef]:
     """Files by delivery time (unnamed ones first, by path), then by path."""
     return sorted(refs, key=lambda r: (r.delivered or "", r.order))
@@ -195,9 +190,28 @@ async def walk(lister: Lister, base: str, root: int, filters: Filters) -> AsyncI
     for number, day in enumerate(days):
         folder = f"{day:%Y/%m/%d}/"
         listed = await asyncio.gather(*(listing(f"{p}{folder}") for p in by_day[day]))
-        refs = [ref(name, root, size) for files in listed for name, size in files if is_log(name)]
-        for position, item in enumerate(delivery_order(refs)):
-            yield _at(item, (number + position / len(refs)) / len(days))
+        for item in _day_in_order(listed, root, number, len(days)):
+            yield item
+
+
+def _day_in_order(
+    listed: list[list[tuple[str, int]]], root: int, number: int, days: int
+) -> list[LogRef]:
+    """One day's files as `delivery_order` sorts them, each with its place in the walk: the
+    sort keys are sorted as tuples (no key function called a file), and each LogRef is built
+    once, with its place."""
+    keyed = []
+    for files in listed:
+        for name, size in files:
+            if is_log(name):
+                delivered = delivered_at(name)
+                keyed.append((delivered or "", (root, *name.split("/")), name, delivered, size))
+    keyed.sort()  # (delivered, order) is a file's own: the rest of a tuple is never compared
+    count = len(keyed)
+    return [
+        LogRef(name, order, delivered, size, (number + position / count) / days)
+        for position, (_, order, name, delivered, size) in enumerate(keyed)
+    ]
 
 
 def awslogs_base(path: Path) -> Path | None:

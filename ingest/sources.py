@@ -47,12 +47,13 @@ def _key(item: LogRef) -> tuple[str, tuple[object, ...]]:
     return item.delivered or "", item.order
 
 
-async def merged(streams: list[AsyncIterator[LogRef]]) -> AsyncIterator[LogRef]:
-    """Several delivery-ordered streams as one (by delivery time, then path)."""
-    if len(streams) == 1:
-        async for item in streams[0]:
-            yield item
-        return
+def merged(streams: list[AsyncIterator[LogRef]]) -> AsyncIterator[LogRef]:
+    """Several delivery-ordered streams as one (by delivery time, then path); one stream is
+    itself (a generator in between would cost a resumption a file)."""
+    return streams[0] if len(streams) == 1 else _merged(streams)
+
+
+async def _merged(streams: list[AsyncIterator[LogRef]]) -> AsyncIterator[LogRef]:
     heads: dict[int, LogRef] = {}
     for number, stream in enumerate(streams):
         first = await anext(stream, None)

@@ -1,0 +1,110 @@
+"""The reading's short cuts give what the general way gives: a file read with two system calls is
+its bytes (and fails as `open` fails), the usual delivery time is shifted as any other stamp, and
+a day's files come in `delivery_order` with their place in the walk."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest._window import shifts
+from ingest.layout import LogRef, _day_in_order, delivery_order, ref
+from ingest.logfiles import FIRST_READ, _read_file
+
+
+@pytest.mark.parametrize("size", [0, 1, FIRST_READ - 1, FIRST_READ, FIRST_READ + 1, 3 * FIRST_READ])
+def test_a_file_is_read_whole_whatever_its_size(tmp_path: Path, size: int) -> None:
+    path = tmp_path / "f.json.gz"
+    path.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+    assert _read_file(str(path)) == path.read_bytes()
+
+
+@pytest.mark.parametrize("name", ["missing.json.gz", "."])
+def test_a_file_that_cannot_be_read_fails_as_open_does(tmp_path: Path, name: str) -> None:
+    path = str(tmp_path / name)
+    with pytest.raises(OSError) as opened:
+        open(path, "rb").read()  # the reference: its error
+    with pytest.raises(OSError) as read:
+        _read_file(path)
+    assert (type(read.value), str(read.value)) == (type(opened.value), str(opened.value))
+
+
+def _general(stamp: str, *deltas: timedelta) -> list[str]:
+    when = datetime.fromisoformat(stamp).astimezone(UTC).replace(tzinfo=None)
+    return [(when + delta).isoformat(timespec="seconds") for delta in deltas]
+
+
+_ZONES = st.sampled_from(["Z", "+00:00", "+01:30", "-05:00", ""])
+_WHEN = st.datetimes(datetime(1990, 1, 1), datetime(2090, 1, 1))
+_DELTAS = st.lists(st.timedeltas(timedelta(days=-3), timedelta(days=3)), max_size=3)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_WHEN, st.sampled_from(["seconds", "milliseconds", "microseconds"]), _ZONES, _DELTAS)
+def test_shifts_read_every_stamp_as_the_general_way(
+    when: datetime, precision: str, zone: str, deltas: list[timedelta]
+) -> None:
+    stamp = when.isoformat(timespec=precision) + zone
+    assert shifts(stamp, *deltas) == _general(stamp, *deltas)
+
+
+@given(st.text(max_size=24).map(lambda text: text + "Z"))
+def test_shifts_refuse_what_the_general_way_refuses(stamp: str) -> None:
+    try:
+        expected = _general(stamp, timedelta(hours=-2))
+    except ValueError:
+        with pytest.raises(ValueError):
+            shifts(stamp, timedelta(hours=-2))
+    else:
+        assert shifts(stamp, timedelta(hours=-2)) == expected
+
+
+def test_an_offset_before_the_z_is_read_the_general_way() -> None:
+    stamp = "2026-01-01T10:00:00+01:00"
+    aware = datetime(2026, 1, 1, 10, tzinfo=timezone(timedelta(hours=1)))
+    assert shifts(stamp, timedelta(0)) == [aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")]
+    with pytest.raises(ValueError):
+        shifts(stamp + "Z", timedelta(0))
+
+
+_STAMPS = st.sampled_from(["20260101T0005Z", "20260101T0010Z", "20260101T0105Z", "nostamp"])
+_FILES = st.lists(
+    st.tuples(
+        st.sampled_from(["111122223333", "222233334444"]),
+        st.sampled_from(["us-east-1", "eu-west-1"]),
+        _STAMPS,
+        st.sampled_from(["a", "b"]),
+        st.sampled_from([".json.gz", ".json", ".txt"]),
+        st.integers(0, 10_000),
+    ),
+    unique_by=lambda file: file[:5],
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_FILES, st.integers(0, 2), st.integers(1, 3), st.data())
+def test_a_day_in_order_is_delivery_order(
+    files: list[tuple[str, str, str, str, str, int]], root: int, days: int, data: st.DataObject
+) -> None:
+    number = data.draw(st.integers(0, days - 1))
+    listed: dict[str, list[tuple[str, int]]] = {}
+    for account, region, stamp, tail, suffix, size in files:
+        prefix = f"AWSLogs/{account}/CloudTrail/{region}/2026/01/01/"
+        name = f"{prefix}{account}_CloudTrail_{region}_{stamp}_{tail}{suffix}"
+        listed.setdefault(prefix, []).append((name, size))
+    refs = [
+        ref(name, root, size)
+        for names in listed.values()
+        for name, size in names
+        if not name.endswith(".txt")
+    ]
+    expected = [
+        LogRef(item.name, item.order, item.delivered, item.size, (number + at / len(refs)) / days)
+        for at, item in enumerate(delivery_order(refs))
+    ]
+    assert _day_in_order(list(listed.values()), root, number, days) == expected
