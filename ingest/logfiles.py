@@ -171,12 +171,20 @@ def _scan_csv(data: bytes, source: str, out: Scan) -> None:
 
 def scan_bytes(data: bytes, source: str) -> Scan:
     """Every record of one file that can matter, each valid non-cost record only counted."""
-    out = Scan()
     try:
         plain = decompress(data)
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        out.bad.append(BadInput(source, f"cannot read: {exc}"))
-        return out
+        out = Scan(bad=[BadInput(source, f"cannot read: {exc}")])
+    else:
+        out = _scan_plain(plain, source)
+        out.times = time_range(out.times)  # two strings travel back from a worker, not thousands
+    out.size = len(data)
+    return out
+
+
+def _scan_plain(plain: bytes, source: str) -> Scan:
+    """The first way that reads the file: an Athena CSV, usual heads, any heads, in full."""
+    out = Scan()
     if source.endswith(CSV_SUFFIXES):
         _scan_csv(plain, source, out)
     elif not _scan_usual(plain, out):
@@ -184,7 +192,6 @@ def scan_bytes(data: bytes, source: str) -> Scan:
         if not _scan_fast(plain, out):
             out = Scan()
             _scan_full(plain, source, out)
-    out.times = time_range(out.times)  # two strings travel back from a worker, not thousands
     return out
 
 

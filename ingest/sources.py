@@ -31,16 +31,9 @@ POOL_COST_SHARE = 0.05  # records that are cost events, at most, for the pool to
 
 async def _listed(path: str, root: int) -> AsyncIterator[LogRef]:
     files, _ = discover([path])
-    refs = delivery_order(ref(str(f), root, _size(f)) for f in files)
+    refs = delivery_order(ref(str(f), root) for f in files)
     for number, item in enumerate(refs):
-        yield LogRef(item.name, item.order, item.delivered, item.size, number / len(refs))
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
+        yield LogRef(item.name, item.order, item.delivered, number / len(refs))
 
 
 def _key(item: LogRef) -> tuple[str, tuple[object, ...]]:

@@ -12,8 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest._window import shifts
-from ingest.layout import LogRef, _day_in_order, delivery_order, ref
-from ingest.logfiles import FIRST_READ, _read_file
+from ingest.backtest import Options, run_backtest
+from ingest.layout import LogRef, _day_in_order, delivery_order, is_log, ref
+from ingest.logfiles import FIRST_READ, _read_file, discover
+from pricing import load_catalogue
 
 
 @pytest.mark.parametrize("size", [0, 1, FIRST_READ - 1, FIRST_READ, FIRST_READ + 1, 3 * FIRST_READ])
@@ -79,9 +81,8 @@ _FILES = st.lists(
         _STAMPS,
         st.sampled_from(["a", "b"]),
         st.sampled_from([".json.gz", ".json", ".txt"]),
-        st.integers(0, 10_000),
     ),
-    unique_by=lambda file: file[:5],
+    unique_by=lambda file: file,
     max_size=12,
 )
 
@@ -89,22 +90,26 @@ _FILES = st.lists(
 @settings(max_examples=300, deadline=None)
 @given(_FILES, st.integers(0, 2), st.integers(1, 3), st.data())
 def test_a_day_in_order_is_delivery_order(
-    files: list[tuple[str, str, str, str, str, int]], root: int, days: int, data: st.DataObject
+    files: list[tuple[str, str, str, str, str]], root: int, days: int, data: st.DataObject
 ) -> None:
     number = data.draw(st.integers(0, days - 1))
-    listed: dict[str, list[tuple[str, int]]] = {}
-    for account, region, stamp, tail, suffix, size in files:
+    listed: dict[str, list[str]] = {}
+    for account, region, stamp, tail, suffix in files:
         prefix = f"AWSLogs/{account}/CloudTrail/{region}/2026/01/01/"
-        name = f"{prefix}{account}_CloudTrail_{region}_{stamp}_{tail}{suffix}"
-        listed.setdefault(prefix, []).append((name, size))
-    refs = [
-        ref(name, root, size)
-        for names in listed.values()
-        for name, size in names
-        if not name.endswith(".txt")
-    ]
+        listed.setdefault(prefix, []).append(
+            f"{prefix}{account}_CloudTrail_{region}_{stamp}_{tail}{suffix}"
+        )
+    refs = [ref(name, root) for names in listed.values() for name in names if is_log(name)]
     expected = [
-        LogRef(item.name, item.order, item.delivered, item.size, (number + at / len(refs)) / days)
+        LogRef(item.name, item.order, item.delivered, (number + at / len(refs)) / days)
         for at, item in enumerate(delivery_order(refs))
     ]
     assert _day_in_order(list(listed.values()), root, number, days) == expected
+
+
+def test_the_bytes_counted_are_the_files_as_stored() -> None:
+    samples = Path(__file__).parents[2] / "samples" / "AWSLogs"
+    files, _ = discover([samples])
+    result = run_backtest([samples], load_catalogue(), options=Options(keep=False))
+    assert result.collected.files == len(files)
+    assert result.collected.bytes == sum(path.stat().st_size for path in files) > 0
