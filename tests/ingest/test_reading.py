@@ -4,14 +4,16 @@ a day's files come in `delivery_order` with their place in the walk."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest._window import shifts
+from ingest._window import _Shifted, shifts
 from ingest.backtest import Options, run_backtest
 from ingest.layout import LogRef, _day_in_order, delivery_order, is_log, ref
 from ingest.logfiles import FIRST_READ, _read_file, discover
@@ -71,6 +73,37 @@ def test_an_offset_before_the_z_is_read_the_general_way() -> None:
     assert shifts(stamp, timedelta(0)) == [aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")]
     with pytest.raises(ValueError):
         shifts(stamp + "Z", timedelta(0))
+
+
+def _outcome(shift: Callable[..., list[str]], *args: Any) -> list[str] | str:
+    try:
+        return shift(*args)
+    except ValueError as exc:
+        return f"ValueError: {exc}"
+
+
+_DELIVERED = st.one_of(
+    _WHEN.map(lambda when: when.isoformat(timespec="seconds") + "Z"),
+    st.builds(
+        "2026-01-01T{:02d}:{:02d}:{:02d}Z".format, st.integers(9, 10), *[st.integers(0, 61)] * 2
+    ),
+    st.sampled_from(["2026-01-01T10:59:59Z", "2026-01-01T10:60:00Z", "2026-13-01T10:00:00Z"]),
+    st.sampled_from(
+        ["2026-01-01T10:00:00.5Z", "2026-01-01T10:00:00+01:00", "2026-01-01 10:00:00Z"]
+    ),
+)
+_HOURS = st.lists(st.integers(-72, 72).map(lambda hours: timedelta(hours=hours)), max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_DELIVERED, max_size=8), st.one_of(_HOURS, _DELTAS))
+def test_shifting_file_after_file_is_shifting_each_alone(
+    stamps: list[str], deltas: list[timedelta]
+) -> None:
+    # Sorted: files come in delivery order, the same hour often several times in a row.
+    shifted = _Shifted(*deltas)
+    for stamp in sorted(stamps):
+        assert _outcome(shifted, stamp) == _outcome(shifts, stamp, *deltas)
 
 
 _STAMPS = st.sampled_from(["20260101T0005Z", "20260101T0010Z", "20260101T0105Z", "nostamp"])
