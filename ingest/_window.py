@@ -32,9 +32,10 @@ def shifts(stamp: str, *deltas: timedelta) -> list[str]:
 
     It runs once a file, so the usual stamp (UTC, as a file name's delivery time) is read
     without its "Z" and without a zone conversion, and the format's arguments are passed by
-    position (keywords cost about as much as the format); any other stamp the general way."""
+    position (keywords cost about as much as the format); any other stamp the general way. A
+    date and time ("T" after the date) is read so: a date alone takes no "Z"."""
     try:
-        when = _parse(stamp[:-1]) if stamp[-1:] == "Z" else None
+        when = _parse(stamp[:-1]) if stamp[-1:] == "Z" and stamp[10:11] == "T" else None
     except ValueError:
         when = None  # the general way reads it, or raises its own error
     if when is None or when.tzinfo is not None:

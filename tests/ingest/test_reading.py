@@ -67,6 +67,34 @@ def test_shifts_refuse_what_the_general_way_refuses(stamp: str) -> None:
         assert shifts(stamp, timedelta(hours=-2)) == expected
 
 
+@pytest.mark.parametrize(
+    "stamp",
+    ["2026-01-01Z", "2026-W01-1Z", "20260101Z", "2026-01-01TZ", "2026-01-01T10Z", "2026-W01-1T10Z"],
+)
+def test_a_stamp_is_refused_or_read_as_the_general_way_does(stamp: str) -> None:
+    assert _outcome(shifts, stamp, timedelta(hours=-2)) == _outcome(
+        _general, stamp, timedelta(hours=-2)
+    )
+
+
+_ISO_ISH = st.builds(
+    lambda when, day, sep, time, zone: when.strftime(day + sep + time) + zone,
+    _WHEN,
+    st.sampled_from(["%Y-%m-%d", "%Y%m%d", "%G-W%V-%u", "%GW%V%u", "%Y-%j"]),
+    st.sampled_from(["T", " ", "", "t"]),
+    st.sampled_from(["", "%H", "%H:%M", "%H%M", "%H:%M:%S", "%H%M%S", "%H:%M:%S.%f"]),
+    st.sampled_from(["Z", "", "+01:00", "ZZ"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_ISO_ISH)
+def test_shifts_read_or_refuse_iso_forms_as_the_general_way(stamp: str) -> None:
+    assert _outcome(shifts, stamp, timedelta(hours=-2)) == _outcome(
+        _general, stamp, timedelta(hours=-2)
+    )
+
+
 def test_an_offset_before_the_z_is_read_the_general_way() -> None:
     stamp = "2026-01-01T10:00:00+01:00"
     aware = datetime(2026, 1, 1, 10, tzinfo=timezone(timedelta(hours=1)))
