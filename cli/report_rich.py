@@ -5,6 +5,7 @@ Piped or redirected output stays the plain text of `cli.report`; `--json` is unc
 
 from __future__ import annotations
 
+import time
 from types import TracebackType
 from typing import Any
 
@@ -26,6 +27,7 @@ from ingest.backtest import BacktestResult, Stats
 
 COLOURS = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 _SCALE = 1000  # the bar's units: thousandths of the listing
+UPDATE_EVERY = 0.05  # seconds: the bar is redrawn 10 times a second, not once a file
 
 
 def _size(count: float) -> str:
@@ -55,6 +57,7 @@ class RichProgress:
         )
         self._task: TaskID | None = None
         self._elapsed = 0.0
+        self._next_update = 0.0
 
     def __enter__(self) -> RichProgress:
         self._bar.start()
@@ -70,9 +73,12 @@ class RichProgress:
         self._bar.stop()
 
     def __call__(self, stats: Stats) -> None:
-        """Redraw with the latest counts."""
-        if self._task is None:
+        """The latest counts, for the next redraw. Called once a file, they are taken at most
+        every `UPDATE_EVERY` seconds: updating the bar costs more than reading a small file."""
+        now = time.monotonic()
+        if self._task is None or now < self._next_update:
             return
+        self._next_update = now + UPDATE_EVERY
         elapsed = self._bar.tasks[0].elapsed or 0.0
         rate = stats.records / elapsed if elapsed > 0 else 0.0
         line = (

@@ -115,6 +115,7 @@ class Scan:
     read: int = 0
     times: list[str] = field(default_factory=list)
     bad: list[BadInput] = field(default_factory=list)
+    size: int = 0  # the file's bytes as stored (gzipped): what the progress bar counts
     texts: list[bytes] | None = field(default=None, compare=False)  # `records` as JSON text
 
     def other(self, event_id: str, mark: tuple[str, str], event_time: object) -> None:
@@ -133,10 +134,10 @@ class Scan:
         records: Any = self.records
         if self.texts is not None:  # the JSON each was parsed from: orjson reads it back faster
             records = [index for index, _ in self.records], self.texts  # than pickle builds it
-        return records, ids, self.marks, self.read, self.times, self.bad
+        return records, ids, self.marks, self.read, self.times, self.bad, self.size
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        records, ids, self.marks, self.read, self.times, self.bad = state
+        records, ids, self.marks, self.read, self.times, self.bad, self.size = state
         self.texts = None
         if isinstance(records, tuple):
             indices, texts = records

@@ -86,7 +86,7 @@ class Collected:
     def add(self, ref: LogRef, scan: Scan) -> None:
         """Count one file's scan."""
         self.files += 1
-        self.bytes += ref.size
+        self.bytes += scan.size
         self.records_read += scan.read
         if scan.bad:
             self.bad.extend(scan.bad)

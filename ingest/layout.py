@@ -32,7 +32,6 @@ class LogRef:
     name: str
     order: tuple[Any, ...]
     delivered: str | None
-    size: int = 0
     fraction: float | None = None  # how far through its listing (for the progress bar)
 
 
@@ -74,14 +73,9 @@ def is_log(name: str) -> bool:
     return name.endswith(SUFFIXES) or name.endswith(CSV_SUFFIXES)
 
 
-def ref(name: str, root: int, size: int = 0) -> LogRef:
+def ref(name: str, root: int) -> LogRef:
     """A LogRef whose tie-break key sorts like the paths a recursive listing sorts."""
-    return LogRef(name, (root, *name.split("/")), delivered_at(name), size)
-
-
-def _at(item: LogRef, fraction: float) -> LogRef:
-    """The same file with its place in the listing (`dataclasses.replace` costs more)."""
-    return LogRef(item.name, item.order, item.delivered, item.size, fraction)
+    return LogRef(name, (root, *name.split("/")), delivered_at(name))
 
 
 def delivery_order(refs: Iterable[LogRef]) -> list[LogRef]:
@@ -96,8 +90,8 @@ class Lister(Protocol):
         """Child folder names under prefix (without slashes)."""
         ...
 
-    async def files(self, prefix: str) -> list[tuple[str, int]]:
-        """(full name, size) of the files directly under prefix."""
+    async def files(self, prefix: str) -> list[str]:
+        """Full names of the files directly under prefix."""
         ...
 
 
@@ -112,11 +106,11 @@ class LocalLister:
         except OSError:
             return []
 
-    async def files(self, prefix: str) -> list[tuple[str, int]]:
-        """Files of a directory with their sizes."""
+    async def files(self, prefix: str) -> list[str]:
+        """Files of a directory (no stat: the scan counts a file's bytes as it reads them)."""
         try:
             with os.scandir(prefix) as entries:
-                return [(e.path, e.stat().st_size) for e in entries if e.is_file()]
+                return [e.path for e in entries if e.is_file()]
         except OSError:
             return []
 
@@ -187,7 +181,7 @@ async def walk(lister: Lister, base: str, root: int, filters: Filters) -> AsyncI
     by_day = await _days(lister, prefixes, filters)
     gate = asyncio.Semaphore(MAX_LISTINGS)
 
-    async def listing(prefix: str) -> list[tuple[str, int]]:
+    async def listing(prefix: str) -> list[str]:
         async with gate:
             return await lister.files(prefix)
 
@@ -195,9 +189,26 @@ async def walk(lister: Lister, base: str, root: int, filters: Filters) -> AsyncI
     for number, day in enumerate(days):
         folder = f"{day:%Y/%m/%d}/"
         listed = await asyncio.gather(*(listing(f"{p}{folder}") for p in by_day[day]))
-        refs = [ref(name, root, size) for files in listed for name, size in files if is_log(name)]
-        for position, item in enumerate(delivery_order(refs)):
-            yield _at(item, (number + position / len(refs)) / len(days))
+        for item in _day_in_order(listed, root, number, len(days)):
+            yield item
+
+
+def _day_in_order(listed: list[list[str]], root: int, number: int, days: int) -> list[LogRef]:
+    """One day's files as `delivery_order` sorts them, each with its place in the walk: the
+    sort keys are sorted as tuples (no key function called a file), and each LogRef is built
+    once, with its place."""
+    keyed = []
+    for names in listed:
+        for name in names:
+            if is_log(name):
+                delivered = delivered_at(name)
+                keyed.append((delivered or "", (root, *name.split("/")), name, delivered))
+    keyed.sort()  # (delivered, order) is a file's own: the rest of a tuple is never compared
+    count = len(keyed)
+    return [
+        LogRef(name, order, delivered, (number + position / count) / days)
+        for position, (_, order, name, delivered) in enumerate(keyed)
+    ]
 
 
 def awslogs_base(path: Path) -> Path | None:

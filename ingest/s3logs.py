@@ -52,12 +52,12 @@ class _Lister:
                 found.append(common["Prefix"][len(prefix) :].rstrip("/"))
         return sorted(found)
 
-    async def files(self, prefix: str) -> list[tuple[str, int]]:
-        """Objects directly under `prefix` with their sizes."""
-        found: list[tuple[str, int]] = []
+    async def files(self, prefix: str) -> list[str]:
+        """Objects directly under `prefix`, as s3:// URLs."""
+        found: list[str] = []
         async for page in self.reader.pages(self.bucket, prefix, delimiter="/"):
             for item in page.get("Contents", ()):
-                found.append((f"s3://{self.bucket}/{item['Key']}", int(item.get("Size", 0))))
+                found.append(f"s3://{self.bucket}/{item['Key']}")
         return found
 
 
@@ -138,7 +138,7 @@ class S3Reader:
             for item in page.get("Contents", ()):
                 if is_log(item["Key"]):
                     name = f"s3://{bucket}/{item['Key']}"
-                    refs.append(ref(name, root, int(item.get("Size", 0))))
+                    refs.append(ref(name, root))
         for item in delivery_order(refs):
             yield item
 

@@ -31,28 +31,22 @@ POOL_COST_SHARE = 0.05  # records that are cost events, at most, for the pool to
 
 async def _listed(path: str, root: int) -> AsyncIterator[LogRef]:
     files, _ = discover([path])
-    refs = delivery_order(ref(str(f), root, _size(f)) for f in files)
+    refs = delivery_order(ref(str(f), root) for f in files)
     for number, item in enumerate(refs):
-        yield LogRef(item.name, item.order, item.delivered, item.size, number / len(refs))
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
+        yield LogRef(item.name, item.order, item.delivered, number / len(refs))
 
 
 def _key(item: LogRef) -> tuple[str, tuple[object, ...]]:
     return item.delivered or "", item.order
 
 
-async def merged(streams: list[AsyncIterator[LogRef]]) -> AsyncIterator[LogRef]:
-    """Several delivery-ordered streams as one (by delivery time, then path)."""
-    if len(streams) == 1:
-        async for item in streams[0]:
-            yield item
-        return
+def merged(streams: list[AsyncIterator[LogRef]]) -> AsyncIterator[LogRef]:
+    """Several delivery-ordered streams as one (by delivery time, then path); one stream is
+    itself (a generator in between would cost a resumption a file)."""
+    return streams[0] if len(streams) == 1 else _merged(streams)
+
+
+async def _merged(streams: list[AsyncIterator[LogRef]]) -> AsyncIterator[LogRef]:
     heads: dict[int, LogRef] = {}
     for number, stream in enumerate(streams):
         first = await anext(stream, None)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
+from cli import report_rich
 from cli.report import Highlights, render
 from cli.report_rich import RichProgress, show
 from ingest.backtest import Options, Stats, run_backtest
@@ -29,6 +31,21 @@ def test_progress_shows_files_bytes_records_rate_and_eta() -> None:
     text = out.getvalue()
     for part in ("12 files", "3.4 MB", "56,789 records", "321 cost events", "ETA", "25%"):
         assert part in text
+
+
+@pytest.mark.parametrize(("every", "shown"), [(3600.0, "12 files"), (0.0, "13 files")])
+def test_progress_takes_the_counts_at_most_every_update_interval(
+    monkeypatch: pytest.MonkeyPatch, every: float, shown: str
+) -> None:
+    monkeypatch.setattr(report_rich, "UPDATE_EVERY", every)
+    console, out = _terminal()
+    with RichProgress(console) as progress:
+        progress(Stats(files=12, bytes=3_400_000, records=56_789, events=321, fraction=0.25))
+        progress(Stats(files=13, bytes=3_500_000, records=57_000, events=322, fraction=0.26))
+        progress._bar.refresh()
+    text = out.getvalue()
+    assert shown in text
+    assert ("13 files" in text) == (shown == "13 files")  # the second update taken or not
 
 
 def test_progress_is_silent_when_not_a_terminal() -> None:

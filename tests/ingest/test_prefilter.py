@@ -197,6 +197,7 @@ def test_usual_files_are_split_without_python_per_record() -> None:
 def test_a_scan_crosses_to_a_worker_and_back_unchanged(ids: list[str]) -> None:
     marks = [("sts.amazonaws.com", "AssumeRole")] * len(ids)
     scan = Scan(records=[(len(ids), {"eventID": "c"})], ids=ids, marks=marks, read=len(ids) + 1)
+    scan.size = 2143
     scan.times = ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"]
     back = pickle.loads(pickle.dumps(scan))
     assert back == scan
