@@ -15,12 +15,14 @@ import re
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
 from ingest.logfiles import CSV_SUFFIXES, SUFFIXES
 
-_STAMP = re.compile(r"_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_[^/]*$")
+# The hour and minute are checked here, the day by `_is_day` (a name may say 30 February).
+_STAMP = re.compile(r"_(\d{4})(\d{2})(\d{2})T([01]\d|2[0-3])([0-5]\d)Z_[^/]*$")
 _DAY_PARTS = 3  # YYYY / MM / DD
 MAX_LISTINGS = 16
 
@@ -65,7 +67,19 @@ def delivered_at(name: str) -> str | None:
     if match is None:
         return None
     year, month, day, hour, minute = match.groups()
+    if not _is_day(year, month, day):
+        return None  # not a time: the file is read as one without a delivery time
     return f"{year}-{month}-{day}T{hour}:{minute}:00Z"
+
+
+@lru_cache(maxsize=1024)
+def _is_day(year: str, month: str, day: str) -> bool:
+    """A real calendar day (a file name's stamp is anything its writer put there)."""
+    try:
+        date(int(year), int(month), int(day))
+    except ValueError:
+        return False
+    return True
 
 
 def is_log(name: str) -> bool:

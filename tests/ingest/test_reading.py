@@ -4,20 +4,23 @@ a day's files come in `delivery_order` with their place in the walk."""
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest._window import _Shifted, shifts
 from ingest.backtest import Options, run_backtest
-from ingest.layout import LogRef, _day_in_order, delivery_order, is_log, ref
+from ingest.layout import LogRef, _day_in_order, delivered_at, delivery_order, is_log, ref
 from ingest.logfiles import FIRST_READ, _read_file, discover
 from pricing import load_catalogue
+from tests.fixtures import load
 
 
 @pytest.mark.parametrize("size", [0, 1, FIRST_READ - 1, FIRST_READ, FIRST_READ + 1, 3 * FIRST_READ])
@@ -174,3 +177,27 @@ def test_the_bytes_counted_are_the_files_as_stored() -> None:
     result = run_backtest([samples], load_catalogue(), options=Options(keep=False))
     assert result.collected.files == len(files)
     assert result.collected.bytes == sum(path.stat().st_size for path in files) > 0
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    ["20261301T0000Z", "20260230T1200Z", "20261001T2400Z", "20261001T1260Z", "00001001T0000Z"],
+)
+def test_a_file_named_with_an_impossible_time_is_read_as_one_without_a_time(
+    tmp_path: Path, stamp: str
+) -> None:
+    """A file name's stamp is anything its writer put there: an impossible one is no delivery
+    time (read with the unnamed files), never a crash of the run."""
+    record = load("cloudtrail/ec2/run_instances_iam_user_cli.json")
+    day = tmp_path / "AWSLogs" / "111111111111" / "CloudTrail" / "us-east-1" / "2026" / "10" / "01"
+    day.mkdir(parents=True)
+    odd = day / f"111111111111_CloudTrail_us-east-1_{stamp}_odd.json.gz"
+    usual = day / "111111111111_CloudTrail_us-east-1_20261001T0005Z_usual.json.gz"
+    odd.write_bytes(gzip.compress(orjson.dumps({"Records": [record]})))
+    other = {**record, "eventID": "another-id"}
+    usual.write_bytes(gzip.compress(orjson.dumps({"Records": [other]})))
+    assert delivered_at(str(odd)) is None
+    assert delivered_at(str(usual)) == "2026-10-01T00:05:00Z"
+    for paths in ([tmp_path / "AWSLogs"], [odd, usual]):  # the layout walk, and files named
+        summary = run_backtest(paths, load_catalogue()).summary()
+        assert (summary["files"], summary["recordsRead"], summary["costEvents"]) == (2, 2, 2)
