@@ -3,6 +3,7 @@
     python -m bench.backtest_bench speed [PATH] [--repeat 3] [--compiled]
     python -m bench.backtest_bench rss PATH            # peak RSS of one backtest, fresh process
     python -m bench.backtest_bench s3 [PATH] [--files 2000]
+    python -m bench.backtest_bench density [--repeat 3]   # the one-core ratio by cost-event share
 
 Without PATH, `speed` and `s3` generate the scenario logs (30 days, 4 accounts, seed 1) first.
 `speed` prints CPU seconds of one process for the single-core figures (the machine is shared, CPU
@@ -119,6 +120,43 @@ def speed(paths: list[str], repeat: int) -> None:
     )
 
 
+NOISE_RATIOS = (0.9, 0.95, 0.98, 0.99, 0.995)  # 10 % of the records cost events, down to 0.5 %
+
+
+def _bare_and_backtest(
+    files: list[Path], paths: list[str], catalogue: Any, repeat: int
+) -> tuple[float, float]:
+    """CPU seconds of the bare parse and of the one-core backtest, interleaved, best of each."""
+    one = Options(workers=1, keep=False)
+    cpu = time.process_time
+    bare = single = float("inf")
+    for _ in range(repeat):
+        bare = min(bare, best_of(1, lambda: bare_parse(files), cpu))
+        single = min(single, best_of(1, lambda: run_backtest(paths, catalogue, options=one), cpu))
+    return bare, single
+
+
+def density(repeat: int, ratios: tuple[float, ...] = NOISE_RATIOS, days: int = 7) -> None:
+    """The one-core ratio as the share of cost events changes: the same 7 days of 4 accounts
+    (the same cost events), buried in more and more other calls. Each cost event costs the
+    processor about 20x what parsing a record costs, so the ratio follows the share."""
+    catalogue = load_catalogue()
+    one = Options(workers=1, keep=False)
+    for noise in ratios:
+        with tempfile.TemporaryDirectory() as tmp:
+            generate(Path(tmp), days, 4, seed=1, noise_ratio=noise)
+            paths = [str(Path(tmp) / "AWSLogs")]
+            files, _ = discover(paths)
+            bare, single = _bare_and_backtest(files, paths, catalogue, repeat)
+            summary = run_backtest(paths, catalogue, options=one).summary()
+        records, events = summary["recordsRead"], summary["costEvents"]
+        print(
+            f"{events / records:6.1%} cost events ({events:,} of {records:,} records, "
+            f"{len(files):,} files): bare parse {bare:.3f} CPU s, backtest {single:.3f} s "
+            f"= {single / bare:.2f}x"
+        )
+
+
 def rss(paths: list[str]) -> None:
     """Peak RSS of one backtest in this (fresh) process, result streamed, not kept."""
     started = time.perf_counter()
@@ -188,7 +226,7 @@ def s3(paths: list[str], limit: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Generate logs if no path is given, then measure."""
     parser = argparse.ArgumentParser(prog="python -m bench.backtest_bench")
-    parser.add_argument("what", choices=("speed", "rss", "s3"))
+    parser.add_argument("what", choices=("speed", "rss", "s3", "density"))
     parser.add_argument("paths", nargs="*")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--files", type=int, default=2000)
@@ -196,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.compiled:
         return _in_compiled_copy(args)
+    if args.what == "density":
+        density(args.repeat)
+        return 0
     if args.paths:
         _measure(args, args.paths)
         return 0

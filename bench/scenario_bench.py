@@ -62,12 +62,16 @@ SWEEP: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def generate(out: Path, days: int, accounts: int, seed: int) -> Path:
+def generate(
+    out: Path, days: int, accounts: int, seed: int, noise_ratio: float | None = None
+) -> Path:
     """Write labelled logs with the scenario generator; returns the labels file."""
     command = [
         sys.executable, "-m", "bench.scenarios", "--out", str(out),
         "--days", str(days), "--accounts", str(accounts), "--seed", str(seed),
     ]  # fmt: skip
+    if noise_ratio is not None:
+        command += ["--noise-ratio", str(noise_ratio)]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return out / "labels.jsonl"
 

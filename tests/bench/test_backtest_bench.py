@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.backtest_bench import bare_parse, read_only, rss
+from bench.backtest_bench import bare_parse, density, read_only, rss
 from ingest.backtest import run_backtest
 from ingest.logfiles import discover
 from pricing import load_catalogue
@@ -24,3 +24,14 @@ def test_rss_prints_the_peak_and_what_was_held(capsys: pytest.CaptureFixture[str
     rss([SAMPLES])
     line = capsys.readouterr().out
     assert "peak RSS" in line and "late 0" in line
+
+
+@pytest.mark.slow  # runs the scenario generator in two subprocesses
+def test_density_prints_the_share_of_cost_events_and_the_ratio(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    density(1, ratios=(0.5, 0.75), days=1)
+    lines = capsys.readouterr().out.splitlines()
+    shares = [float(line.split("%")[0]) for line in lines]
+    assert len(lines) == 2 and shares[0] > shares[1] > 0, lines
+    assert all("bare parse" in line and line.endswith("x") for line in lines), lines
