@@ -53,7 +53,7 @@ class Highlights:
             heapq.heappush(self.top, (cost, -self._seen, event))
             if len(self.top) > TOP:
                 heapq.heappop(self.top)
-        who = event.actor.principal_arn or "?"
+        who = actor_of(event)
         self.launches[who] += 1
         self.hourly[who] += cost or 0.0
         self.alerts[who] += severity in DETAILED
@@ -80,6 +80,11 @@ class Highlights:
         return sorted(self.launches, key=lambda w: -self.hourly[w])[:TOP]
 
 
+def actor_of(event: CostEvent) -> str:
+    """Who made the call, as the report names them ("?" when the record does not say)."""
+    return event.actor.principal_arn or "?"
+
+
 def _what(event: CostEvent) -> str:
     size = event.size or event.resource_type
     return f"{size} ×{event.quantity}" if event.quantity != 1 else size
@@ -93,10 +98,7 @@ def _alert_lines(event: CostEvent) -> Iterator[str]:
         f"{money(event.estimated_hourly_cost)}"
     )
     fired = ", ".join(fired_signals(event.anomaly)) or "-"
-    yield (
-        f"           by {event.actor.principal_arn}  (score {event.anomaly.score:.2f}; "
-        f"signals: {fired})"
-    )
+    yield (f"           by {actor_of(event)}  (score {event.anomaly.score:.2f}; signals: {fired})")
     for reason in event.anomaly.reasons:
         yield f"           - {reason}"
 
@@ -141,7 +143,7 @@ def _costliest(found: Highlights) -> Iterator[str]:
         flag = event.anomaly.severity if event.anomaly else "-"
         yield (
             f"  {money(event.estimated_hourly_cost):>14}  {_what(event):<26} {event.region:<15}"
-            f" {event.event_time:%Y-%m-%d}  {flag:<8} {event.actor.principal_arn}"
+            f" {event.event_time:%Y-%m-%d}  {flag:<8} {actor_of(event)}"
         )
 
 

@@ -21,7 +21,7 @@ from rich.progress import (
 from rich.table import Table
 
 from cli._output import money
-from cli.report import SEVERITY_ORDER, TOP, Highlights, _header, _what
+from cli.report import SEVERITY_ORDER, TOP, Highlights, _header, _what, actor_of
 from engine.scoring import fired_signals
 from ingest.backtest import BacktestResult, Stats
 
@@ -103,7 +103,7 @@ def _alerts_table(found: Highlights) -> Table:
             f"{event.account_id} {event.region}",
             f"{event.event_name} {_what(event)}",
             money(event.estimated_hourly_cost),
-            f"{event.actor.principal_arn}\n{signals} (score {event.anomaly.score:.2f})",
+            f"{actor_of(event)}\n{signals} (score {event.anomaly.score:.2f})",
         )
     return table
 
@@ -121,7 +121,7 @@ def _costliest_table(found: Highlights) -> Table:
             event.region,
             f"{event.event_time:%Y-%m-%d}",
             shown,
-            event.actor.principal_arn,
+            actor_of(event),
         )
     return table
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import orjson
 import pytest
 from rich.console import Console
 
@@ -14,6 +15,7 @@ from cli.report import Highlights, render
 from cli.report_rich import RichProgress, show
 from ingest.backtest import Options, Stats, run_backtest
 from pricing import load_catalogue
+from tests.fixtures import load
 
 SAMPLES = Path(__file__).parents[2] / "samples" / "AWSLogs"
 
@@ -74,3 +76,20 @@ def test_streamed_highlights_equal_those_of_kept_events() -> None:
     found = Highlights()
     streamed = run_backtest([SAMPLES], load_catalogue(), options=Options(on_event=found.add))
     assert render(streamed, found) == render(streamed)
+
+
+def test_a_launch_by_an_unnamed_caller_is_shown_as_unknown_not_as_none(tmp_path: Path) -> None:
+    """A record without a userIdentity ARN (hand-made, or a service event): "?" in every table,
+    in plain text and on a terminal, never Python's "None"."""
+    record = load("cloudtrail/ec2/run_instances_iam_user_cli.json")
+    record.pop("userIdentity", None)
+    path = tmp_path / "unnamed.json"
+    path.write_bytes(orjson.dumps(record))
+    result = run_backtest([path], load_catalogue())
+    assert result.events and result.events[0].actor.principal_arn is None
+    plain = render(result)
+    console, out = _terminal()
+    show(result, Highlights.of(result.events), console)
+    for text in (plain, out.getvalue()):
+        assert "Costliest launches" in text and "None" not in text
+    assert plain.rstrip().splitlines()[-1].endswith(" ?")  # the per-actor line
