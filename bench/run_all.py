@@ -11,6 +11,7 @@ def main() -> int:
     speed.main([])
     print("== backtest at archive scale ==")
     backtest_bench.main(["speed"])
+    backtest_bench.main(["density"])
     backtest_bench.main(["s3"])
     print("== scenarios ==")
     scenario_bench.main([])
