@@ -56,7 +56,6 @@ class RichProgress:
             transient=True,
         )
         self._task: TaskID | None = None
-        self._elapsed = 0.0
         self._next_update = 0.0
 
     def __enter__(self) -> RichProgress:

@@ -241,13 +241,15 @@ class MemoryAnomalies:
     def _index(self, stored: StoredAnomaly, rank: int | None) -> None:
         """Add (rank) or remove (None) the anomaly in the open index."""
         for resource_id in stored.resource_ids:
-            ranks = self._open.setdefault((stored.account_id, resource_id), {})
+            key = (stored.account_id, resource_id)
             if rank is not None:
-                ranks[stored.id] = rank
-            else:
+                self._open.setdefault(key, {})[stored.id] = rank
+                continue
+            ranks = self._open.get(key)
+            if ranks is not None:
                 ranks.pop(stored.id, None)
                 if not ranks:
-                    del self._open[(stored.account_id, resource_id)]
+                    del self._open[key]
 
     def forget(self, event_ids: list[str]) -> None:
         """Drop closed anomalies of events past the window (open ones stay: an end resolves
