@@ -21,6 +21,31 @@ from ingest.s3logs import DEFAULT_CONCURRENCY, S3Reader
 from pricing import load_catalogue
 
 MAX_BAD_SHOWN = 5
+MAX_WINDOW_MINUTES = 7 * 24 * 60  # records wait in memory this long: a week is already lavish
+MAX_PARALLEL = 256  # worker processes or S3 GETs at a time
+_ACCOUNT_DIGITS = 12
+
+
+def _whole(low: int, high: int) -> Any:
+    """An argparse type: a whole number from `low` to `high` (a clear error otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"from {low} to {high}, not {value}")
+        return value
+
+    return parse
+
+
+def _account(text: str) -> str:
+    """An AWS account ID: 12 digits, as CloudTrail's folders name them."""
+    if len(text) != _ACCOUNT_DIGITS or not text.isdigit() or not text.isascii():
+        raise argparse.ArgumentTypeError(f"an AWS account ID is 12 digits, not {text!r}")
+    return text
 
 
 def register(sub: Any) -> None:
@@ -36,22 +61,27 @@ def register(sub: Any) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="s3:// URLs, files, directories")
     parser.add_argument("--since", type=date.fromisoformat, help="first day (UTC), YYYY-MM-DD")
     parser.add_argument("--until", type=date.fromisoformat, help="last day (UTC), YYYY-MM-DD")
-    parser.add_argument("--account", action="append", default=[], help="only this account (repeat)")
+    parser.add_argument(
+        "--account", action="append", default=[], type=_account, help="only this account (repeat)"
+    )
     parser.add_argument("--region", action="append", default=[], help="only this region (repeat)")
     parser.add_argument(
         "--window-minutes",
-        type=int,
+        type=_whole(0, MAX_WINDOW_MINUTES),
         default=int(DEFAULT_WINDOW.total_seconds() // 60),
-        help="how late a record may arrive and still be put in order (120)",
+        help="how late a record may arrive and still be put in order (120; at most a week)",
     )
     parser.add_argument(
         "--workers",
-        type=int,
+        type=_whole(1, MAX_PARALLEL),
         default=1,
         help=f"processes scanning files (1; this machine has {os.cpu_count()} cores: see README)",
     )
     parser.add_argument(
-        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="S3 GETs at a time (32)"
+        "--concurrency",
+        type=_whole(1, MAX_PARALLEL),
+        default=DEFAULT_CONCURRENCY,
+        help="S3 GETs at a time (32)",
     )
     parser.add_argument(
         "--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL_S3"), help=argparse.SUPPRESS
@@ -74,7 +104,7 @@ def _options(args: argparse.Namespace, found: Highlights) -> Options:
     on_event = (lambda e: write_json(e.to_json_dict())) if args.json else found.add
     return Options(
         window=timedelta(minutes=args.window_minutes),
-        workers=max(args.workers, 1),
+        workers=args.workers,
         filters=filters,
         keep=False,
         on_event=on_event,
@@ -90,8 +120,22 @@ def _report_bad(result: BacktestResult) -> None:
         print(f"dd0c-cost backtest: … and {len(bad) - MAX_BAD_SHOWN} more", file=sys.stderr)
 
 
+def _refused(args: argparse.Namespace) -> str | None:
+    """Why these arguments cannot give a useful run (None when they can)."""
+    if args.since and args.until and args.since > args.until:
+        return f"--since {args.since} is after --until {args.until}: no day is in between"
+    for path in args.paths:
+        if path.startswith("s3://") and not path[len("s3://") :].split("/", 1)[0]:
+            return f"{path}: an S3 URL names a bucket: s3://bucket/prefix/"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run the backtest; exit 2 when nothing could be read, else 0."""
+    """Run the backtest; exit 2 when the arguments are refused or nothing could be read."""
+    refused = _refused(args)
+    if refused is not None:
+        print(f"dd0c-cost backtest: error: {refused}", file=sys.stderr)
+        return 2
     found = Highlights()
     options = _options(args, found)
     with RichProgress() as progress:

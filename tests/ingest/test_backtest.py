@@ -118,6 +118,43 @@ def test_cli_backtest_with_nothing_to_read_exits_2(tmp_path: Path) -> None:
     assert main(["backtest", str(tmp_path / "missing")]) == 2
 
 
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        (["--window-minutes", "-5"], "--window-minutes: from 0 to 10080, not -5"),
+        (["--window-minutes", "99999999999"], "from 0 to 10080, not 99999999999"),
+        (["--workers", "0"], "--workers: from 1 to 256, not 0"),
+        (["--concurrency", "many"], "--concurrency: not a whole number: 'many'"),
+        (["--account", "prod"], "an AWS account ID is 12 digits, not 'prod'"),
+        (["--account", "12345678901２"], "12 digits"),  # a full-width digit is no ASCII digit
+    ],
+)
+def test_cli_backtest_refuses_an_unusable_option(
+    capsys: pytest.CaptureFixture[str], arguments: list[str], says: str
+) -> None:
+    """A clear error and exit 2, never a traceback (a huge window overflowed datetime)."""
+    with pytest.raises(SystemExit) as exited:
+        main(["backtest", *arguments, str(SAMPLES)])
+    assert exited.value.code == 2
+    assert says in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        (["--since", "2026-10-05", "--until", "2026-10-01", str(SAMPLES)], "is after --until"),
+        (["s3://"], "an S3 URL names a bucket"),
+        (["s3:///AWSLogs/"], "an S3 URL names a bucket"),
+    ],
+)
+def test_cli_backtest_refuses_arguments_that_select_nothing(
+    capsys: pytest.CaptureFixture[str], arguments: list[str], says: str
+) -> None:
+    assert main(["backtest", *arguments]) == 2
+    captured = capsys.readouterr()
+    assert says in captured.err and captured.out == ""
+
+
 def test_cli_normalize_all_prints_skipped_records(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["normalize", "--all", "--json", str(CLOUDTRAIL / "ec2")]) == 0
     lines = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
