@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from cli._output import money, write_json
+from cli.report import actor_of
 from engine import CostEvent, Inventory, Skipped, normalize_record
 from ingest.logfiles import BadInput, discover, read_records
 from pricing import Catalogue, load_catalogue
@@ -34,7 +35,7 @@ def _line(result: CostEvent | Skipped) -> str:
     return (
         f"{result.event_time:%Y-%m-%d %H:%M:%S}  {result.account_id}  {result.region}  "
         f"{result.action:<9} {result.resource_type}  {size}  "
-        f"{money(result.estimated_hourly_cost)}  {result.actor.principal_arn}{note}"
+        f"{money(result.estimated_hourly_cost)}  {actor_of(result)}{note}"
     )
 
 

@@ -52,6 +52,32 @@ def test_cli_prints_the_query(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["athena-sql", "--since", "2026-03-02", "--until", "2026-03-01"]) == 2
 
 
+@pytest.mark.parametrize("table", ["mydb.cloudtrail_logs_2026", "CloudTrail_Logs"])
+def test_cli_names_the_table_given(capsys: pytest.CaptureFixture[str], table: str) -> None:
+    assert (
+        main(["athena-sql", "--since", "2026-03-01", "--until", "2026-03-02", "--table", table])
+        == 0
+    )
+    assert f"FROM {table}\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("table", ["x; DROP TABLE y", "db.schema.t", "", "t -- c", "t\nUNION"])
+def test_cli_refuses_a_table_name_the_query_cannot_hold(
+    capsys: pytest.CaptureFixture[str], table: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["athena-sql", "--since", "2026-03-01", "--until", "2026-03-02", "--table", table])
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert "a table is [database.]table" in captured.err and captured.out == ""
+
+
+def test_cli_refuses_the_last_representable_day(capsys: pytest.CaptureFixture[str]) -> None:
+    """The query ends at the start of the day after --until: 9999-12-31 has none (it raised)."""
+    assert main(["athena-sql", "--since", "2026-01-01", "--until", "9999-12-31"]) == 2
+    assert "--until must be before 9999-12-31" in capsys.readouterr().err
+
+
 def test_a_row_becomes_a_cloudtrail_record() -> None:
     row = {
         "eventsource": "ec2.amazonaws.com",

@@ -162,3 +162,15 @@ def test_cli_normalize_all_prints_skipped_records(capsys: pytest.CaptureFixture[
     assert kinds == {"costEvent", "skipped"}
     failed = [x for x in lines if x["kind"] == "skipped" and "UnauthorizedOperation" in x["reason"]]
     assert len(failed) == 1
+
+
+def test_cli_normalize_shows_an_unnamed_caller_as_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = load("cloudtrail/ec2/run_instances_iam_user_cli.json")
+    record.pop("userIdentity", None)
+    path = tmp_path / "unnamed.json"
+    path.write_bytes(orjson.dumps(record))
+    assert main(["normalize", str(path)]) == 0
+    line = capsys.readouterr().out.strip()
+    assert "launch" in line and "None" not in line and "  ?" in line

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,17 @@ from hypothesis import strategies as st
 
 from ingest._window import _Shifted, shifts
 from ingest.backtest import Options, run_backtest
-from ingest.layout import LogRef, _day_in_order, delivered_at, delivery_order, is_log, ref
+from ingest.layout import (
+    Filters,
+    LocalLister,
+    LogRef,
+    _day_in_order,
+    delivered_at,
+    delivery_order,
+    is_log,
+    ref,
+    walk,
+)
 from ingest.logfiles import FIRST_READ, _read_file, discover
 from pricing import load_catalogue
 from tests.fixtures import load
@@ -201,3 +211,43 @@ def test_a_file_named_with_an_impossible_time_is_read_as_one_without_a_time(
     for paths in ([tmp_path / "AWSLogs"], [odd, usual]):  # the layout walk, and files named
         summary = run_backtest(paths, load_catalogue()).summary()
         assert (summary["files"], summary["recordsRead"], summary["costEvents"]) == (2, 2, 2)
+
+
+class _Counting(LocalLister):
+    """A local lister that counts its listings (each is a LIST request on S3)."""
+
+    def __init__(self) -> None:
+        self.listings = 0
+
+    async def dirs(self, prefix: str) -> list[str]:
+        self.listings += 1
+        return await super().dirs(prefix)
+
+    async def files(self, prefix: str) -> list[str]:
+        self.listings += 1
+        return await super().files(prefix)
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "most"),
+    [
+        (date(2026, 10, 1), date(2026, 10, 3), 8),  # a short range: its days listed directly
+        (date(1, 1, 1), date(9999, 12, 31), 12),  # a huge one: the folders, not 3.6M days
+        (date(2026, 1, 1), date(2026, 12, 31), 12),  # a year: the folders, not 365 days
+    ],
+)
+async def test_a_date_range_costs_listings_by_what_is_there_not_by_its_length(
+    tmp_path: Path, since: date, until: date, most: int
+) -> None:
+    record = load("cloudtrail/ec2/run_instances_iam_user_cli.json")
+    region = tmp_path / "AWSLogs" / "111111111111" / "CloudTrail" / "us-east-1"
+    for day in (1, 2, 3):
+        folder = region / "2026" / "10" / f"{day:02d}"
+        folder.mkdir(parents=True)
+        name = f"111111111111_CloudTrail_us-east-1_202610{day:02d}T0005Z_x.json.gz"
+        one = {**record, "eventID": f"e-{day}"}
+        (folder / name).write_bytes(gzip.compress(orjson.dumps({"Records": [one]})))
+    lister = _Counting()
+    filters = Filters(since=since, until=until)
+    found = [ref.name async for ref in walk(lister, f"{tmp_path}/AWSLogs/", 0, filters)]
+    assert len(found) == 3 and lister.listings <= most, lister.listings
