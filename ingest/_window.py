@@ -29,22 +29,11 @@ _Entry = tuple[str, tuple[Any, ...], int, int, str, Mapping[str, Any]]
 def shifts(stamp: str, *deltas: timedelta) -> list[str]:
     """Each `delta` away from `stamp` (an eventTime), as "YYYY-MM-DDTHH:MM:SS" without the zone:
     an eventTime in that second ("…SSZ", "…SS.123Z") compares greater, earlier ones smaller.
-
-    It runs once a file, so the usual stamp (UTC, as a file name's delivery time) is read
-    without its "Z" and without a zone conversion, and the format's arguments are passed by
-    position (keywords cost about as much as the format); any other stamp the general way. A
-    date and time ("T" after the date) is read so: a date alone takes no "Z"."""
-    try:
-        when = _parse(stamp[:-1]) if stamp[-1:] == "Z" and stamp[10:11] == "T" else None
-    except ValueError:
-        when = None  # the general way reads it, or raises its own error
-    if when is None or when.tzinfo is not None:
-        when = _parse(stamp).astimezone(UTC).replace(tzinfo=None)
-    return [_format(when + delta, "T", "seconds") for delta in deltas]
+    (`_Shifted` calls it once an hour of delivery times, not once a file.)"""
+    when = datetime.fromisoformat(stamp).astimezone(UTC).replace(tzinfo=None)
+    return [(when + delta).isoformat(timespec="seconds") for delta in deltas]
 
 
-_parse = datetime.fromisoformat
-_format = datetime.isoformat
 _HOUR = timedelta(hours=1)
 # A UTC stamp to the second: its hour, then ":MM:SS" (what `delivered_at` makes of a file name).
 _TO_THE_SECOND = re.compile(r"(\d{4}-\d\d-\d\dT\d\d):[0-5]\d:[0-5]\dZ", re.ASCII)

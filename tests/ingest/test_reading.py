@@ -62,22 +62,22 @@ _DELTAS = st.lists(st.timedeltas(timedelta(days=-3), timedelta(days=3)), max_siz
 
 @settings(max_examples=500, deadline=None)
 @given(_WHEN, st.sampled_from(["seconds", "milliseconds", "microseconds"]), _ZONES, _DELTAS)
-def test_shifts_read_every_stamp_as_the_general_way(
+def test_shifted_reads_every_stamp_as_the_general_way(
     when: datetime, precision: str, zone: str, deltas: list[timedelta]
 ) -> None:
     stamp = when.isoformat(timespec=precision) + zone
-    assert shifts(stamp, *deltas) == _general(stamp, *deltas)
+    assert _Shifted(*deltas)(stamp) == _general(stamp, *deltas)
 
 
 @given(st.text(max_size=24).map(lambda text: text + "Z"))
-def test_shifts_refuse_what_the_general_way_refuses(stamp: str) -> None:
+def test_shifted_refuses_what_the_general_way_refuses(stamp: str) -> None:
     try:
         expected = _general(stamp, timedelta(hours=-2))
     except ValueError:
         with pytest.raises(ValueError):
-            shifts(stamp, timedelta(hours=-2))
+            _Shifted(timedelta(hours=-2))(stamp)
     else:
-        assert shifts(stamp, timedelta(hours=-2)) == expected
+        assert _Shifted(timedelta(hours=-2))(stamp) == expected
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ def test_shifts_refuse_what_the_general_way_refuses(stamp: str) -> None:
     ["2026-01-01Z", "2026-W01-1Z", "20260101Z", "2026-01-01TZ", "2026-01-01T10Z", "2026-W01-1T10Z"],
 )
 def test_a_stamp_is_refused_or_read_as_the_general_way_does(stamp: str) -> None:
-    assert _outcome(shifts, stamp, timedelta(hours=-2)) == _outcome(
+    assert _outcome(_Shifted(timedelta(hours=-2)), stamp) == _outcome(
         _general, stamp, timedelta(hours=-2)
     )
 
@@ -102,8 +102,8 @@ _ISO_ISH = st.builds(
 
 @settings(max_examples=500, deadline=None)
 @given(_ISO_ISH)
-def test_shifts_read_or_refuse_iso_forms_as_the_general_way(stamp: str) -> None:
-    assert _outcome(shifts, stamp, timedelta(hours=-2)) == _outcome(
+def test_shifted_reads_or_refuses_iso_forms_as_the_general_way(stamp: str) -> None:
+    assert _outcome(_Shifted(timedelta(hours=-2)), stamp) == _outcome(
         _general, stamp, timedelta(hours=-2)
     )
 
@@ -111,9 +111,9 @@ def test_shifts_read_or_refuse_iso_forms_as_the_general_way(stamp: str) -> None:
 def test_an_offset_before_the_z_is_read_the_general_way() -> None:
     stamp = "2026-01-01T10:00:00+01:00"
     aware = datetime(2026, 1, 1, 10, tzinfo=timezone(timedelta(hours=1)))
-    assert shifts(stamp, timedelta(0)) == [aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")]
+    assert _Shifted(timedelta(0))(stamp) == [aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")]
     with pytest.raises(ValueError):
-        shifts(stamp + "Z", timedelta(0))
+        _Shifted(timedelta(0))(stamp + "Z")
 
 
 def _outcome(shift: Callable[..., list[str]], *args: Any) -> list[str] | str:
