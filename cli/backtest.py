@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ MAX_PARALLEL = 256  # worker processes or S3 GETs at a time
 _ACCOUNT_DIGITS = 12
 
 
-def _whole(low: int, high: int) -> Any:
+def _whole(low: int, high: int) -> Callable[[str], int]:
     """An argparse type: a whole number from `low` to `high` (a clear error otherwise)."""
 
     def parse(text: str) -> int:
